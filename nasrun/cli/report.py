@@ -1,0 +1,64 @@
+"""``nasrun-report DIR...``: aggregate run and multirun directories into one table."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from rich.console import Console
+from rich.table import Table
+
+from nasrun.cli.errors import fail
+from nasrun.errors import NasrunError
+from nasrun.report.aggregate import aggregate, load_summaries, markdown
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(
+        prog="nasrun-report",
+        description="Mean ± std over seeds of nasrun runs, grouped by search, space, estimator and dataset.",
+    )
+    parser.add_argument(
+        "dirs", nargs="+", help="run or multirun directories (searched recursively)"
+    )
+    parser.add_argument(
+        "--out", type=Path, help="where to write report.csv and report.md (default: first DIR)"
+    )
+    args = parser.parse_args(argv)
+    try:
+        runs = load_summaries(args.dirs)
+    except NasrunError as error:
+        fail(str(error))
+    table = aggregate(runs)
+    out = args.out or Path(args.dirs[0])
+    out.mkdir(parents=True, exist_ok=True)
+    table.to_csv(out / "report.csv", index=False)
+    (out / "report.md").write_text(markdown(table))
+    _print(table)
+    Console(stderr=True).print(
+        f"wrote {out / 'report.csv'} and {out / 'report.md'} ({len(runs)} runs)"
+    )
+
+
+def _print(table) -> None:
+    """The headline columns only, so the table fits a terminal; the files have them all."""
+    setup = [c for c in ("search", "space", "estimator", "dataset") if c in table]
+    measures = [
+        m for m in ("best_value", "best_test_value", "total_cost_s") if f"{m}_mean" in table
+    ]
+    view = Table(title="nasrun report: mean ± std over seeds", title_justify="left")
+    view.add_column("/".join(setup))
+    view.add_column("seeds", justify="right")
+    for measure in measures:
+        view.add_column(measure, justify="right")
+    for _, row in table.iterrows():
+        view.add_row(
+            "/".join(str(row[c]) for c in setup),
+            str(row["seeds"]),
+            *[f"{row[m + '_mean']:.4g} ± {row[m + '_std']:.2g}" for m in measures],
+        )
+    Console().print(view)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,53 @@
+"""The estimator interface: how good is an architecture, and what did it cost to find out."""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import optuna
+
+    from nasrun.spaces import Arch, SearchSpace
+    from nasrun.training import EpochStats
+
+
+@dataclass(frozen=True)
+class Result:
+    """What one evaluation found. ``value`` is the search objective; the rest is recorded."""
+
+    value: float
+    metrics: Mapping[str, float] = field(default_factory=dict)
+    test_value: float | None = None  # e.g. test accuracy, never used to select
+    params: int | None = None
+    flops: int | None = None
+    cost_s: float = 0.0  # seconds spent (simulated seconds for tabular benchmarks)
+    fidelity: str = ""  # e.g. "epochs=3,data=0.5"
+
+
+@dataclass(frozen=True)
+class Objective:
+    name: str
+    direction: str  # "maximize" or "minimize"
+
+
+class Estimator(ABC):
+    """Performance estimation strategy (DESIGN.md §3)."""
+
+    name: str = ""
+    objective = Objective("valid_acc", "maximize")
+
+    def check_space(self, space: SearchSpace) -> None:
+        """Raises :class:`nasrun.errors.NasrunError` when this estimator cannot serve ``space``."""
+        return None  # training-based estimators serve every space
+
+    @abstractmethod
+    def evaluate(
+        self,
+        arch: Arch,
+        trial: optuna.Trial,
+        on_epoch: Callable[[EpochStats], None] | None = None,
+    ) -> Result:
+        """Estimates ``arch``. May ``trial.report`` intermediate values and raise ``TrialPruned``."""

@@ -1,0 +1,95 @@
+"""Low-fidelity training: train each candidate briefly and score it on the validation split."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+
+import optuna
+import torch
+
+from nasrun.data import DataModule
+from nasrun.errors import NasrunError
+from nasrun.estimators.base import Estimator, Result
+from nasrun.spaces import Arch, SearchSpace
+from nasrun.training import EpochStats, Trainer, count_flops, count_params
+
+
+def trial_seed(trial: optuna.Trial) -> int:
+    """A per-trial seed derived from the run's seed, so reruns train identically."""
+    base = trial.study.user_attrs.get("seed", 0)
+    return (base * 1_000_003 + trial.number) % 2**31
+
+
+class LowFidelityEstimator(Estimator):
+    """Trains for a few epochs on (a fraction of) the train split; returns validation accuracy.
+
+    Fewer epochs and less data than the final training make each estimate cheap; the ranking
+    of architectures, not their absolute accuracy, is what the search needs (Zela et al. 2018).
+    Validation accuracy is reported after every epoch, so any Optuna pruner can stop a trial.
+    """
+
+    name = "low_fidelity"
+
+    def __init__(
+        self,
+        space: SearchSpace,
+        dataset: DataModule,
+        trainer: Trainer,
+        epochs: int = 3,
+        train_fraction: float = 1.0,
+    ) -> None:
+        if epochs < 1:
+            raise NasrunError("estimator.epochs must be at least 1")
+        if not 0 < train_fraction <= 1:
+            raise NasrunError("estimator.train_fraction must be in (0, 1]")
+        self.space, self.dataset, self.trainer = space, dataset, trainer
+        self.epochs = epochs
+        self.train_fraction = train_fraction
+
+    def evaluate(
+        self,
+        arch: Arch,
+        trial: optuna.Trial,
+        on_epoch: Callable[[EpochStats], None] | None = None,
+    ) -> Result:
+        start = time.perf_counter()
+        seed = trial_seed(trial)
+        data = self.dataset
+        with torch.random.fork_rng(
+            devices=[]
+        ):  # seeds the weight init without touching global state
+            torch.manual_seed(seed)
+            model = self.space.build(arch, data.num_classes, data.input_shape).to(data.device)
+        params, flops = count_params(model), count_flops(model, data.input_shape)
+
+        def report(stats: EpochStats) -> None:
+            if on_epoch is not None:
+                on_epoch(stats)
+            trial.report(stats.valid_acc, stats.epoch)
+            if trial.should_prune():
+                trial.set_user_attr("epochs", stats.epoch)
+                raise optuna.TrialPruned(f"pruned after epoch {stats.epoch}")
+
+        history = self.trainer.fit(
+            model,
+            data,
+            epochs=self.epochs,
+            train=data.train.head(self.train_fraction),
+            seed=seed,
+            on_epoch=report,
+        )
+        last = history.last
+        return Result(
+            value=last.valid_acc,
+            metrics={
+                "train_loss": last.train_loss,
+                "train_acc": last.train_acc,
+                "epochs": last.epoch,
+            },
+            test_value=self.trainer.accuracy(model, data.test),
+            params=params,
+            flops=flops,
+            cost_s=time.perf_counter() - start,
+            fidelity=f"epochs={self.epochs},data={self.train_fraction:g}",
+        )

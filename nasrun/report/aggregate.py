@@ -1,0 +1,79 @@
+"""Aggregate tables over many runs: mean ± std over seeds for each experiment set-up."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from pathlib import Path
+
+import pandas as pd
+
+from nasrun.errors import NasrunError
+
+GROUP_BY = ["search", "space", "estimator", "dataset"]
+MEASURES = [
+    "best_value",
+    "best_test_value",
+    "n_complete",
+    "n_pruned",
+    "n_failed",
+    "total_cost_s",
+    "elapsed_s",
+]
+
+
+def find_summaries(paths: Iterable[str | Path]) -> list[Path]:
+    """Every ``summary.json`` in the given run or multirun directories (searched recursively)."""
+    found: list[Path] = []
+    for path in map(Path, paths):
+        if not path.exists():
+            raise NasrunError(f"no such directory: {path}")
+        found += [path] if path.name == "summary.json" else sorted(path.rglob("summary.json"))
+    if not found:
+        raise NasrunError("no summary.json found under " + ", ".join(map(str, paths)))
+    return found
+
+
+def load_summaries(paths: Iterable[str | Path]) -> pd.DataFrame:
+    rows = []
+    for file in find_summaries(paths):
+        try:
+            summary = json.loads(file.read_text())
+        except json.JSONDecodeError as error:
+            raise NasrunError(f"{file} is not valid JSON: {error}") from None
+        summary["objective"] = (summary.get("objective") or {}).get("name")
+        rows.append(summary)
+    return pd.DataFrame(rows)
+
+
+def aggregate(runs: pd.DataFrame) -> pd.DataFrame:
+    """One row per set-up (search, space, estimator, dataset, objective): seeds, mean and std."""
+    keys = [k for k in [*GROUP_BY, "objective"] if k in runs]
+    measures = [m for m in MEASURES if m in runs and runs[m].notna().any()]
+    grouped = runs.groupby(keys, dropna=False)
+    table = grouped.size().rename("seeds").to_frame()
+    for measure in measures:
+        values = grouped[measure].agg(["mean", "std"])
+        table[f"{measure}_mean"] = values["mean"]
+        table[f"{measure}_std"] = values["std"].fillna(0.0)
+    return table.reset_index()
+
+
+def markdown(table: pd.DataFrame, scale: float = 1.0) -> str:
+    """The table with each measure as ``mean ± std``."""
+    keys = [c for c in table.columns if not c.endswith(("_mean", "_std"))]
+    measures = [c.removesuffix("_mean") for c in table.columns if c.endswith("_mean")]
+    header = keys + measures
+    lines = ["| " + " | ".join(header) + " |", "| " + " | ".join("---" for _ in header) + " |"]
+    for _, row in table.iterrows():
+        cells = [str(row[k]) for k in keys]
+        cells += [_mean_std(row[f"{m}_mean"], row[f"{m}_std"]) for m in measures]
+        lines.append("| " + " | ".join(cells) + " |")
+    return "\n".join(lines) + "\n"
+
+
+def _mean_std(mean: float, std: float) -> str:
+    if pd.isna(mean):
+        return ""
+    digits = 2 if abs(mean) >= 10 else 4
+    return f"{mean:.{digits}f} ± {std:.{digits}f}"

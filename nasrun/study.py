@@ -1,0 +1,55 @@
+"""Opening the Optuna storage and study that hold an experiment's record."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import optuna
+from optuna.storages import BaseStorage
+
+from nasrun.errors import NasrunError
+
+JOURNAL_PREFIX = "journal:///"
+
+
+def open_storage(url: str) -> BaseStorage:
+    """An Optuna storage from a URL.
+
+    ``sqlite:///path.db`` and any SQLAlchemy URL (``postgresql://...``) give an RDB storage;
+    ``journal:///path.log`` gives a JournalStorage file, which suits many workers on a shared
+    file system without a database server.
+    """
+    try:
+        if url.startswith(JOURNAL_PREFIX):
+            from optuna.storages.journal import JournalFileBackend, JournalStorage
+
+            path = Path(url.removeprefix(JOURNAL_PREFIX))
+            path.parent.mkdir(parents=True, exist_ok=True)
+            return JournalStorage(JournalFileBackend(str(path)))
+        if url.startswith("sqlite:///"):
+            Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+        # A generous SQLite lock timeout lets several local workers share one file.
+        engine_kwargs = {"connect_args": {"timeout": 60}} if url.startswith("sqlite") else {}
+        return optuna.storages.RDBStorage(url, engine_kwargs=engine_kwargs)
+    except Exception as error:  # SQLAlchemy and driver errors come in many types
+        reason = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+        raise NasrunError(f"cannot open storage {url!r}: {reason}") from None
+
+
+def open_study(storage: BaseStorage, name: str, direction: str) -> optuna.Study:
+    """Creates the study, or loads it when it exists (a resumed run or another worker)."""
+    study = optuna.create_study(
+        storage=storage, study_name=name, direction=direction, load_if_exists=True
+    )
+    if study.direction.name.lower() != direction:
+        raise NasrunError(
+            f"study {name!r} exists with direction {study.direction.name.lower()}, "
+            f"but this run's objective wants {direction}; pick another study name"
+        )
+    return study
+
+
+def count_finished(study: optuna.Study) -> int:
+    """Trials that used their evaluation budget: complete ones and pruned ones."""
+    states = (optuna.trial.TrialState.COMPLETE, optuna.trial.TrialState.PRUNED)
+    return len(study.get_trials(deepcopy=False, states=states))

@@ -1,0 +1,155 @@
+"""``nasrun`` end to end through Hydra: results contract, resume, determinism, sweeps, errors."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from tests.conftest import TINY, run_cli, run_dir_results
+
+
+def test_default_experiment_writes_the_results_contract(tmp_path):
+    run_cli(tmp_path, *TINY, "budget.trials=3", "hydra.run.dir=run")
+    trials, summary = run_dir_results(tmp_path / "run")
+    assert (tmp_path / "run" / ".hydra" / "config.yaml").is_file()
+    assert (tmp_path / "run" / "summary.md").read_text().startswith("# nasrun run summary")
+    assert list(trials.columns[:5]) == ["number", "state", "arch", "value", "test_value"]
+    for column in (
+        "params",
+        "flops",
+        "cost_s",
+        "fidelity",
+        "worker",
+        "datetime_start",
+        "datetime_complete",
+    ):
+        assert column in trials
+    assert (trials["state"] == "COMPLETE").sum() == 3
+    assert trials["params"].gt(0).all() and trials["flops"].gt(0).all()
+    for key in (
+        "best_arch",
+        "best_value",
+        "best_test_value",
+        "objective",
+        "n_complete",
+        "n_pruned",
+        "n_failed",
+        "elapsed_s",
+        "space",
+        "search",
+        "estimator",
+        "dataset",
+        "seed",
+        "storage",
+        "study",
+    ):
+        assert key in summary, key
+    assert summary["objective"] == {"name": "valid_acc", "direction": "maximize"}
+    assert (summary["space"], summary["search"], summary["estimator"], summary["dataset"]) == (
+        "chain",
+        "random",
+        "low_fidelity",
+        "digits",
+    )
+    assert summary["best_value"] == trials["value"].max()
+    assert (tmp_path / "outputs" / "nasrun.db").is_file()  # the study outlives the run directory
+
+
+def test_resume_tops_up_a_study_without_reevaluating(tmp_path):
+    run_cli(tmp_path, *TINY, "study=s", "budget.trials=3", "hydra.run.dir=first")
+    first, _ = run_dir_results(tmp_path / "first")
+    run_cli(tmp_path, *TINY, "study=s", "budget.trials=5", "hydra.run.dir=second")
+    second, summary = run_dir_results(tmp_path / "second")
+    assert summary["n_complete"] == 5
+    # The first three trials are the same records, not evaluated again.
+    kept = second[second["number"] < 3]
+    assert kept[["arch", "value", "datetime_start"]].equals(
+        first[["arch", "value", "datetime_start"]]
+    )
+    # A study that already met its budget runs nothing more.
+    run_cli(tmp_path, *TINY, "study=s", "budget.trials=5", "hydra.run.dir=third")
+    assert run_dir_results(tmp_path / "third")[1]["n_trials"] == 5
+
+
+def test_same_seed_gives_the_same_trials(tmp_path):
+    for name in ("a", "b"):
+        run_cli(tmp_path, *TINY, "seed=7", "budget.trials=3", f"hydra.run.dir={name}")
+    a, _ = run_dir_results(tmp_path / "a")
+    b, _ = run_dir_results(tmp_path / "b")
+    assert a["arch"].tolist() == b["arch"].tolist()
+    assert a["value"].tolist() == b["value"].tolist()
+
+
+def test_multirun_over_seeds_reports_mean_and_std(tmp_path):
+    run_cli(
+        tmp_path,
+        "-m",
+        *TINY,
+        "budget.trials=2",
+        "verbose=false",
+        "seed=0,1,2",
+        "hydra.sweep.dir=sweep",
+    )
+    proc = run_cli(tmp_path, "sweep", tool="nasrun-report")
+    report = (tmp_path / "sweep" / "report.csv").read_text().splitlines()
+    assert len(report) == 2  # header + one set-up
+    assert "random/chain/low_fidelity/digits" in proc.stdout
+    row = dict(zip(report[0].split(","), report[1].split(","), strict=True))
+    assert row["seeds"] == "3" and float(row["best_value_std"]) >= 0
+    md = (tmp_path / "sweep" / "report.md").read_text()
+    assert "±" in md
+
+
+@pytest.mark.parametrize(
+    ("args", "expected"),
+    [
+        (["space=nope"], "unknown space 'nope'; choose one of: chain"),
+        (["-m", "search=random,nope"], "unknown search 'nope'; choose one of:"),
+        (["budget.trials=abc"], "could not be converted to Integer"),
+        (["foo=1"], "Could not override 'foo'"),
+        (["budget.trials=0"], "must be positive"),
+        (["dataset=cifar10", "data_dir=nowhere"], "expected the python batches in nowhere/cifar10"),
+        (["storage=postgresql://nobody@127.0.0.1:1/none"], "cannot open storage"),
+        (
+            ["device=cuda:7"] if not __import__("torch").cuda.is_available() else ["device=tpu"],
+            "device",
+        ),
+    ],
+)
+def test_user_errors_are_one_line(tmp_path, args, expected):
+    proc = run_cli(tmp_path, *args, check=False)
+    assert proc.returncode != 0
+    lines = proc.stderr.strip().splitlines()
+    assert len(lines) == 1, proc.stderr
+    assert lines[0].startswith("nasrun: error:") and expected in lines[0]
+    assert "Traceback" not in proc.stderr + proc.stdout
+
+
+def test_failing_trials_are_recorded_and_the_search_goes_on(tmp_path):
+    # A learning rate this large diverges: each trial fails with its reason; the run ends cleanly.
+    run_cli(
+        tmp_path,
+        *TINY,
+        "budget.trials=2",
+        "budget.max_consecutive_failures=3",
+        "trainer.optimizer.lr=inf",
+        "trainer.grad_clip=null",
+        "hydra.run.dir=run",
+    )
+    trials, summary = run_dir_results(tmp_path / "run")
+    assert summary["n_failed"] == 3 and summary["best_arch"] is None
+    assert trials["fail_reason"].str.contains("DivergedError").all()
+
+
+def test_help_lists_groups_and_cfg_prints_config(tmp_path):
+    out = run_cli(tmp_path, "--help").stdout
+    assert "space: chain" in out and "search: random" in out
+    cfg = run_cli(tmp_path, "--cfg", "job", "seed=5").stdout
+    assert "seed: 5" in cfg and "_target_: nasrun.spaces.ChainSpace" in cfg
+
+
+def test_quiet_mode_prints_nothing(tmp_path):
+    proc = run_cli(tmp_path, *TINY, "budget.trials=1", "verbose=false", "hydra.run.dir=run")
+    assert proc.stdout == "" and proc.stderr == ""
+    assert json.loads((tmp_path / "run" / "summary.json").read_text())["n_complete"] == 1

@@ -1,0 +1,45 @@
+"""Every config file of every group composes and instantiates with the real constructors."""
+
+from __future__ import annotations
+
+import pytest
+
+from nasrun.cli.errors import group_choices
+from nasrun.cli.run import CONFIG_DIR
+from nasrun.config import instantiate
+from nasrun.data import DataModule
+from nasrun.estimators import Estimator
+from nasrun.spaces import SearchSpace
+from nasrun.training import Trainer
+from tests.data.test_data import write_fake_cifar
+
+GROUPS = group_choices(CONFIG_DIR)
+CASES = [(group, option) for group, options in GROUPS.items() for option in options]
+
+
+def test_groups_exist():
+    assert {"space", "search", "estimator", "dataset", "trainer", "experiment"} <= set(GROUPS)
+
+
+@pytest.mark.parametrize(("group", "option"), CASES, ids=[f"{g}={o}" for g, o in CASES])
+def test_config_composes_and_instantiates(compose_config, tmp_path, group, option):
+    override = f"{group}={option}"
+    extra = []
+    if group == "dataset" and option.startswith("cifar"):
+        write_fake_cifar(tmp_path / option, option)
+        extra = [f"data_dir={tmp_path}", "dataset.valid_size=10"]
+    cfg = (
+        compose_config(override, "dataset=synthetic", *extra)
+        if group != "dataset"
+        else compose_config(override, *extra)
+    )
+    dataset = instantiate(cfg.dataset, "dataset", device="cpu")
+    space = instantiate(cfg.space, "space")
+    trainer = instantiate(cfg.trainer, "trainer")
+    estimator = instantiate(
+        cfg.estimator, "estimator", space=space, dataset=dataset, trainer=trainer
+    )
+    sampler = instantiate(cfg.search.sampler, "search.sampler", seed=0)
+    assert isinstance(dataset, DataModule) and isinstance(space, SearchSpace)
+    assert isinstance(trainer, Trainer) and isinstance(estimator, Estimator)
+    assert sampler is not None
