@@ -2,5 +2,6 @@
 
 from nasrun.spaces.base import Arch, Decision, SearchSpace
 from nasrun.spaces.chain import ChainSpace
+from nasrun.spaces.supernet import Supernet
 
-__all__ = ["Arch", "ChainSpace", "Decision", "SearchSpace"]
+__all__ = ["Arch", "ChainSpace", "Decision", "SearchSpace", "Supernet"]

@@ -26,6 +26,8 @@ if TYPE_CHECKING:
     import optuna
     from torch import nn
 
+    from nasrun.spaces.supernet import Supernet
+
 Choice = str | int | float | bool
 Arch = tuple[Choice, ...]
 
@@ -59,6 +61,10 @@ class SearchSpace(ABC):
     @abstractmethod
     def build(self, arch: Arch, num_classes: int, input_shape: Sequence[int]) -> nn.Module:
         """The network for ``arch`` on inputs of ``input_shape`` (C, H, W)."""
+
+    def supernet(self, num_classes: int, input_shape: Sequence[int], **options: Any) -> Supernet:
+        """The weight-sharing form of the space (see :mod:`nasrun.spaces.supernet`)."""
+        raise NasrunError(f"space {self.name!r} has no supernet yet")
 
     @cached_property
     def decisions(self) -> tuple[Decision, ...]:
