@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 import optuna
+import sqlalchemy
 from optuna.storages import BaseStorage
 
 from nasrun.errors import NasrunError
@@ -28,12 +30,29 @@ def open_storage(url: str) -> BaseStorage:
             return JournalStorage(JournalFileBackend(str(path)))
         if url.startswith("sqlite:///"):
             Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
-        # A generous SQLite lock timeout lets several local workers share one file.
-        engine_kwargs = {"connect_args": {"timeout": 60}} if url.startswith("sqlite") else {}
-        return optuna.storages.RDBStorage(url, engine_kwargs=engine_kwargs)
+        return _rdb_storage(url)
     except Exception as error:  # SQLAlchemy and driver errors come in many types
         reason = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
         raise NasrunError(f"cannot open storage {url!r}: {reason}") from None
+
+
+def _rdb_storage(url: str, attempts: int = 5) -> BaseStorage:
+    # A generous SQLite lock timeout lets several local workers share one file.
+    engine_kwargs = {"connect_args": {"timeout": 60}} if url.startswith("sqlite") else {}
+    for attempt in range(attempts):
+        try:
+            return optuna.storages.RDBStorage(url, engine_kwargs=engine_kwargs)
+        except (sqlalchemy.exc.OperationalError, sqlalchemy.exc.IntegrityError) as error:
+            # Workers started together race to create the schema of a new database; the
+            # loser sees "already exists" or a unique-key clash, and succeeds once the
+            # winner has finished. Other errors (an unreachable server) fail at once.
+            racing = isinstance(error, sqlalchemy.exc.IntegrityError) or "already exists" in str(
+                error
+            )
+            if not racing or attempt == attempts - 1:
+                raise
+            time.sleep(0.5 * (attempt + 1))
+    raise AssertionError("unreachable")
 
 
 def open_study(storage: BaseStorage, name: str, direction: str) -> optuna.Study:
