@@ -1,6 +1,7 @@
 """Performance estimators: how an architecture's quality is measured."""
 
 from nasrun.estimators.base import Estimator, Objective, Result
+from nasrun.estimators.curve_extrapolation import CurveExtrapolationEstimator
 from nasrun.estimators.low_fidelity import LowFidelityEstimator
 
-__all__ = ["Estimator", "LowFidelityEstimator", "Objective", "Result"]
+__all__ = ["CurveExtrapolationEstimator", "Estimator", "LowFidelityEstimator", "Objective", "Result"]

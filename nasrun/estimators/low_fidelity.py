@@ -47,6 +47,10 @@ class LowFidelityEstimator(Estimator):
         self.epochs = epochs
         self.train_fraction = train_fraction
 
+    def stop_early(self, trial: optuna.Trial, curve: dict[int, float]) -> bool:
+        """Whether to end training after the epochs in ``curve``; the study's pruner decides too."""
+        return False
+
     def evaluate(
         self,
         arch: Arch,
@@ -63,11 +67,14 @@ class LowFidelityEstimator(Estimator):
             model = self.space.build(arch, data.num_classes, data.input_shape).to(data.device)
         params, flops = count_params(model), count_flops(model, data.input_shape)
 
+        curve: dict[int, float] = {}
+
         def report(stats: EpochStats) -> None:
             if on_epoch is not None:
                 on_epoch(stats)
+            curve[stats.epoch] = stats.valid_acc
             trial.report(stats.valid_acc, stats.epoch)
-            if trial.should_prune():
+            if trial.should_prune() or self.stop_early(trial, curve):
                 trial.set_user_attr("epochs", stats.epoch)
                 raise optuna.TrialPruned(f"pruned after epoch {stats.epoch}")
 
