@@ -3,5 +3,13 @@
 from nasrun.estimators.base import Estimator, Objective, Result
 from nasrun.estimators.curve_extrapolation import CurveExtrapolationEstimator
 from nasrun.estimators.low_fidelity import LowFidelityEstimator
+from nasrun.estimators.weight_inheritance import WeightInheritanceEstimator
 
-__all__ = ["CurveExtrapolationEstimator", "Estimator", "LowFidelityEstimator", "Objective", "Result"]
+__all__ = [
+    "CurveExtrapolationEstimator",
+    "Estimator",
+    "LowFidelityEstimator",
+    "Objective",
+    "Result",
+    "WeightInheritanceEstimator",
+]

@@ -51,6 +51,20 @@ class LowFidelityEstimator(Estimator):
         """Whether to end training after the epochs in ``curve``; the study's pruner decides too."""
         return False
 
+    def initial_model(self, arch: Arch, trial: optuna.Trial, seed: int) -> torch.nn.Module:
+        """The network to train, freshly initialised from ``seed``."""
+        data = self.dataset
+        # fork_rng seeds the weight init without touching the global generator.
+        with torch.random.fork_rng(devices=[]):
+            torch.manual_seed(seed)
+            return self.space.build(arch, data.num_classes, data.input_shape).to(data.device)
+
+    def epochs_for(self, trial: optuna.Trial) -> int:
+        return self.epochs
+
+    def trained(self, arch: Arch, trial: optuna.Trial, model: torch.nn.Module) -> None:
+        """Called with the trained network of a complete trial."""
+
     def evaluate(
         self,
         arch: Arch,
@@ -60,13 +74,9 @@ class LowFidelityEstimator(Estimator):
         start = time.perf_counter()
         seed = trial_seed(trial)
         data = self.dataset
-        with torch.random.fork_rng(
-            devices=[]
-        ):  # seeds the weight init without touching global state
-            torch.manual_seed(seed)
-            model = self.space.build(arch, data.num_classes, data.input_shape).to(data.device)
+        model = self.initial_model(arch, trial, seed)
         params, flops = count_params(model), count_flops(model, data.input_shape)
-
+        epochs = self.epochs_for(trial)
         curve: dict[int, float] = {}
 
         def report(stats: EpochStats) -> None:
@@ -81,11 +91,12 @@ class LowFidelityEstimator(Estimator):
         history = self.trainer.fit(
             model,
             data,
-            epochs=self.epochs,
+            epochs=epochs,
             train=data.train.head(self.train_fraction),
             seed=seed,
             on_epoch=report,
         )
+        self.trained(arch, trial, model)
         last = history.last
         return Result(
             value=last.valid_acc,
@@ -98,5 +109,5 @@ class LowFidelityEstimator(Estimator):
             params=params,
             flops=flops,
             cost_s=time.perf_counter() - start,
-            fidelity=f"epochs={self.epochs},data={self.train_fraction:g}",
+            fidelity=f"epochs={epochs},data={self.train_fraction:g}",
         )
