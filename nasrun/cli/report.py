@@ -11,6 +11,7 @@ from rich.table import Table
 from nasrun.cli.errors import fail
 from nasrun.errors import NasrunError
 from nasrun.report.aggregate import aggregate, load_summaries, markdown
+from nasrun.report.plots import load_trials, plot_best_so_far, plot_pareto
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -24,6 +25,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument(
         "--out", type=Path, help="where to write report.csv and report.md (default: first DIR)"
     )
+    parser.add_argument(
+        "--no-plots", action="store_true", help="skip best_so_far.png and pareto.png"
+    )
     args = parser.parse_args(argv)
     try:
         runs = load_summaries(args.dirs)
@@ -34,10 +38,16 @@ def main(argv: list[str] | None = None) -> None:
     out.mkdir(parents=True, exist_ok=True)
     table.to_csv(out / "report.csv", index=False)
     (out / "report.md").write_text(markdown(table))
+    written = [out / "report.csv", out / "report.md"]
+    if not args.no_plots:
+        trials = load_trials(runs)
+        plots = (
+            plot_best_so_far(trials, out / "best_so_far.png"),
+            plot_pareto(trials, out / "pareto.png"),
+        )
+        written += [p for p in plots if p is not None]
     _print(table)
-    Console(stderr=True).print(
-        f"wrote {out / 'report.csv'} and {out / 'report.md'} ({len(runs)} runs)"
-    )
+    Console(stderr=True).print(f"wrote {', '.join(map(str, written))} ({len(runs)} runs)")
 
 
 def _print(table) -> None:

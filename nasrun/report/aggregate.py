@@ -41,7 +41,10 @@ def load_summaries(paths: Iterable[str | Path]) -> pd.DataFrame:
             summary = json.loads(file.read_text())
         except json.JSONDecodeError as error:
             raise NasrunError(f"{file} is not valid JSON: {error}") from None
-        summary["objective"] = (summary.get("objective") or {}).get("name")
+        objective = summary.get("objective") or {}
+        summary["objective"] = objective.get("name")
+        summary["objective_direction"] = objective.get("direction", "maximize")
+        summary["run_path"] = str(file.parent)
         rows.append(summary)
     return pd.DataFrame(rows)
 

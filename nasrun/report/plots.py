@@ -1,0 +1,140 @@
+"""Figures for ``nasrun-report``: best-so-far curves with bands, and accuracy/size Pareto fronts."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from nasrun.report.aggregate import GROUP_BY
+
+
+def load_trials(runs: pd.DataFrame) -> pd.DataFrame:
+    """All runs' trials.csv rows, each tagged with its run's set-up columns and seed."""
+    frames = []
+    for _, run in runs.iterrows():
+        path = Path(run["run_path"]) / "trials.csv"
+        if not path.is_file():
+            continue
+        trials = pd.read_csv(path)
+        for column in [*GROUP_BY, "seed"]:
+            trials[column] = run.get(column)
+        trials["run"] = run["run_path"]
+        trials["direction"] = run.get("objective_direction") or "maximize"
+        frames.append(trials)
+    return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+
+
+def best_so_far(trials: pd.DataFrame, x: str = "evaluations") -> pd.DataFrame:
+    """Per run: the best complete value after each evaluation (or after each simulated second).
+
+    ``x="evaluations"`` counts finished trials; ``x="cost_s"`` accumulates the recorded cost.
+    """
+    rows = []
+    for run, frame in trials.groupby("run"):
+        frame = frame.sort_values("number")
+        maximise = frame["direction"].iloc[0] != "minimize"
+        values = frame["value"].where(frame["state"] == "COMPLETE")
+        filled = values.fillna(-np.inf if maximise else np.inf)
+        best = filled.cummax() if maximise else filled.cummin()
+        steps = (
+            np.arange(1, len(frame) + 1)
+            if x == "evaluations"
+            else frame["cost_s"].fillna(0).cumsum().to_numpy()
+        )
+        rows.append(
+            pd.DataFrame(
+                {
+                    "run": run,
+                    "x": steps,
+                    "best": best.replace([np.inf, -np.inf], np.nan).to_numpy(),
+                    **{c: frame[c].iloc[0] for c in GROUP_BY},
+                }
+            )
+        )
+    return pd.concat(rows, ignore_index=True) if rows else pd.DataFrame()
+
+
+def plot_best_so_far(trials: pd.DataFrame, path: Path, x: str = "evaluations") -> Path | None:
+    """Mean best-so-far curve per set-up, with a ± std band over seeds."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    curves = best_so_far(trials, x)
+    if curves.empty:
+        return None
+    fig, ax = plt.subplots(figsize=(7, 4.5))
+    for setup, group in curves.groupby(GROUP_BY, dropna=False):
+        runs = [g.set_index("x")["best"] for _, g in group.groupby("run")]
+        grid = np.unique(np.concatenate([r.index.to_numpy() for r in runs]))
+        # Each run's best-so-far is a step function: carry it forward onto a common grid.
+        table = np.vstack(
+            [
+                r[~r.index.duplicated(keep="last")].reindex(grid, method="ffill").to_numpy()
+                for r in runs
+            ]
+        )
+        mean, std = np.nanmean(table, axis=0), np.nanstd(table, axis=0)
+        label = (
+            f"{setup[0]} ({len(runs)} seeds)"
+            if curves[GROUP_BY[1:]].nunique().max() == 1
+            else "/".join(map(str, setup))
+        )
+        ax.plot(grid, mean, label=label)
+        ax.fill_between(grid, mean - std, mean + std, alpha=0.2)
+    ax.set_xlabel("evaluations" if x == "evaluations" else "cost (s)")
+    ax.set_ylabel("best value so far")
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=8)
+    fig.tight_layout()
+    fig.savefig(path, dpi=120)
+    plt.close(fig)
+    return path
+
+
+def pareto_front(frame: pd.DataFrame, cost: str = "params") -> pd.DataFrame:
+    """The complete trials no other trial beats on both value (max) and ``cost`` (min)."""
+    complete = frame[(frame["state"] == "COMPLETE") & frame[cost].notna()].sort_values(
+        [cost, "value"], ascending=[True, False]
+    )
+    front, best = [], -np.inf
+    for _, row in complete.iterrows():
+        if row["value"] > best:
+            front.append(row)
+            best = row["value"]
+    return pd.DataFrame(front)
+
+
+def plot_pareto(trials: pd.DataFrame, path: Path, cost: str = "params") -> Path | None:
+    """Value against model size for every complete trial, with each set-up's Pareto front."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    if trials.empty or cost not in trials or trials[cost].notna().sum() == 0:
+        return None
+    fig, ax = plt.subplots(figsize=(7, 4.5))
+    for setup, group in trials.groupby(GROUP_BY, dropna=False):
+        complete = group[group["state"] == "COMPLETE"]
+        points = ax.scatter(complete[cost], complete["value"], s=8, alpha=0.35)
+        front = pareto_front(group, cost)
+        ax.step(
+            front[cost],
+            front["value"],
+            where="post",
+            color=points.get_facecolor()[0],
+            label="/".join(map(str, setup)),
+        )
+    ax.set_xscale("log")
+    ax.set_xlabel(cost)
+    ax.set_ylabel("value")
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=8)
+    fig.tight_layout()
+    fig.savefig(path, dpi=120)
+    plt.close(fig)
+    return path
