@@ -26,6 +26,7 @@ from torch import nn
 
 from nasrun.errors import NasrunError
 from nasrun.spaces.base import Arch, Decision, SearchSpace
+from nasrun.spaces.supernet import Supernet
 
 _LAYER = re.compile(
     r"^(?P<op>[a-z_]+?)(?P<kh>\d+)x(?P<kw>\d+)-(?P<filters>\d+)/(?P<stride>\d+)(?:<(?P<skips>[\d,]*))?$"
@@ -191,3 +192,8 @@ class ChainSpace(SearchSpace):
 
     def build(self, arch: Arch, num_classes: int, input_shape: Sequence[int]) -> nn.Module:
         return ChainNet(self.layers(arch), num_classes, input_shape)
+
+    def supernet(self, num_classes: int, input_shape: Sequence[int], **options) -> Supernet:
+        from nasrun.spaces.chain_supernet import ChainSupernet
+
+        return ChainSupernet(self, num_classes, input_shape, **options)

@@ -17,7 +17,7 @@ from collections.abc import Iterator
 import torch
 from torch import nn
 
-from nasrun.spaces.base import Arch
+from nasrun.spaces.base import Arch, SearchSpace
 
 
 class Supernet(nn.Module, ABC):
@@ -45,3 +45,44 @@ class Supernet(nn.Module, ABC):
         """The shared network weights (everything but the alphas)."""
         alphas = {id(p) for p in self.arch_parameters()}
         return (p for p in self.parameters() if id(p) not in alphas)
+
+
+class DecisionSupernet(Supernet):
+    """A supernet with one vector of architecture weights per decision of its space.
+
+    Fits any space whose network can mix each decision's choices in place (kernel sizes,
+    widths, gates). Single-path mode is the mixture with one-hot weights, so a sampled
+    subnetwork computes exactly what the mixture computes at that corner of the simplex.
+    """
+
+    def __init__(self, space: SearchSpace) -> None:
+        super().__init__()
+        self.space = space
+        self.alphas = nn.ParameterList(
+            nn.Parameter(1e-3 * torch.randn(len(d.choices))) for d in space.decisions
+        )
+
+    def arch_parameters(self) -> list[nn.Parameter]:
+        return list(self.alphas)
+
+    def derive(self) -> Arch:
+        return tuple(
+            d.choices[int(alpha.argmax())]
+            for d, alpha in zip(self.space.decisions, self.alphas, strict=True)
+        )
+
+    def mixing_weights(
+        self, arch: Arch | None, weights: list[torch.Tensor] | None
+    ) -> dict[str, torch.Tensor]:
+        """Per decision name, the weight of each choice for this forward pass."""
+        if arch is not None:
+            device = self.alphas[0].device
+            weights = [
+                torch.nn.functional.one_hot(
+                    torch.tensor(d.choices.index(v), device=device), len(d.choices)
+                ).float()
+                for d, v in zip(self.space.decisions, arch, strict=True)
+            ]
+        elif weights is None:
+            weights = [torch.softmax(alpha, dim=-1) for alpha in self.alphas]
+        return {d.name: w for d, w in zip(self.space.decisions, weights, strict=True)}

@@ -1,0 +1,57 @@
+"""The chain supernet: three forward modes, derivation, and single-path exactness."""
+
+from __future__ import annotations
+
+import random
+
+import pytest
+import torch
+
+from nasrun.errors import NasrunError
+from nasrun.spaces import ChainSpace
+
+SPACE = ChainSpace(
+    num_layers=3, num_filters=(4, 6), filter_sizes=(1, 3), ops=("conv", "sep", "pool")
+)
+X = torch.randn(2, 2, 8, 8)
+
+
+def test_every_mode_runs_forward_and_backward():
+    net = SPACE.supernet(5, (2, 8, 8))
+    arch = SPACE.sample(random.Random(0))
+    weights = [torch.softmax(a, dim=-1) for a in net.arch_parameters()]
+    for kwargs in ({}, {"arch": arch}, {"weights": weights}):
+        net.zero_grad()
+        out = net(X, **kwargs)
+        assert out.shape == (2, 5)
+        out.sum().backward()
+    assert all(a.grad is not None for a in net.arch_parameters())  # mixed mode reaches the alphas
+
+
+def test_derive_gives_a_valid_architecture():
+    net = SPACE.supernet(5, (2, 8, 8))
+    with torch.no_grad():
+        for alpha in net.arch_parameters():
+            alpha.normal_()
+    arch = net.derive()
+    assert SPACE.from_string(SPACE.to_string(arch)) == arch
+
+
+def test_a_single_path_ignores_the_weights_it_does_not_use():
+    # 1x1 kernels and 4 of 6 filters: the rest of every kernel, the unused widths and the
+    # depthwise op's weights do not affect the output.
+    net2 = SPACE.supernet(5, (2, 8, 8)).eval()
+    arch2 = SPACE.from_string("conv1x1-4/1|conv1x1-4/1|conv1x1-4/1<0")
+    out = net2(X, arch=arch2)
+    with torch.no_grad():
+        for i in range(3):
+            net2.depthwise[i].weight.add_(1.0)
+            net2.convs[i].weight[:, :, 0, :].add_(1.0)
+            net2.convs[i].weight[:, :, :, 0].add_(1.0)
+            net2.convs[i].weight[4:].add_(1.0)
+    assert torch.allclose(out, net2(X, arch=arch2), atol=1e-5)
+
+
+def test_mixed_strides_are_refused():
+    with pytest.raises(NasrunError, match="one stride"):
+        ChainSpace(num_layers=2, strides=(1, 2)).supernet(5, (1, 8, 8))
