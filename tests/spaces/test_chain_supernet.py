@@ -25,7 +25,8 @@ def test_every_mode_runs_forward_and_backward():
         out = net(X, **kwargs)
         assert out.shape == (2, 5)
         out.sum().backward()
-    assert all(a.grad is not None for a in net.arch_parameters())  # mixed mode reaches the alphas
+    # Mixed weights reach every alpha that has a choice to make.
+    assert all(a.grad is not None for a in net.arch_parameters() if len(a) > 1)
 
 
 def test_derive_gives_a_valid_architecture():
