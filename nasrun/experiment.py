@@ -23,6 +23,7 @@ from nasrun.config import instantiate
 from nasrun.console import RunProgress, print_top_trials
 from nasrun.errors import NasrunError
 from nasrun.estimators import Estimator, Result
+from nasrun.oneshot.runner import OneShotRun, config_study_name
 from nasrun.report.results import trials_frame, write_run_results
 from nasrun.schema import RunSchema  # noqa: F401  (registers the typed config schema)
 from nasrun.spaces import SearchSpace
@@ -58,6 +59,7 @@ class Experiment:
     run_dir: Path
     info: dict[str, Any] = field(default_factory=dict)
     verbose: bool = True
+    one_shot: OneShotRun | None = None
 
     @classmethod
     def from_config(
@@ -78,7 +80,11 @@ class Experiment:
             group: choices.get(group) or _target_name(cfg.get(group))
             for group in ("space", "search", "estimator", "dataset")
         }
-        study_name = cfg.study or _fresh_study_name(names)
+        one_shot = cfg.search.get("searcher") is not None
+        # A one-shot search is named by its config, so the same command finds its checkpoint.
+        study_name = cfg.study or (
+            config_study_name(cfg, names) if one_shot else _fresh_study_name(names)
+        )
         storage = open_storage(cfg.storage)
         study = open_study(storage, study_name, estimator.objective.direction)
         study.set_user_attr("seed", int(cfg.seed))
@@ -102,7 +108,10 @@ class Experiment:
             "study": study_name,
             "run_dir": str(run_dir),
         }
-        return cls(study, space, estimator, budget, Path(run_dir), info, verbose=bool(cfg.verbose))
+        run = None
+        if one_shot:
+            run = OneShotRun.from_config(cfg, space, dataset, estimator, study_name)
+        return cls(study, space, estimator, budget, Path(run_dir), info, bool(cfg.verbose), run)
 
     # -- running ----------------------------------------------------------------------------
 
@@ -116,9 +125,12 @@ class Experiment:
         objective_name = self.info["objective"]["name"]
         done = count_finished(self.study)
         try:
-            with RunProgress(self.budget.trials, objective_name, enabled=self.verbose) as progress:
+            total = self.one_shot.searcher.epochs if self.one_shot else self.budget.trials
+            with RunProgress(total, objective_name, enabled=self.verbose) as progress:
                 progress.start(done)
-                if self.budget.trials is None or done < self.budget.trials:
+                if self.one_shot is not None:
+                    self.one_shot.run(self.study, self.budget.seconds, progress, self.run_dir)
+                elif self.budget.trials is None or done < self.budget.trials:
                     self.study.optimize(
                         lambda trial: self._objective(trial, progress),
                         timeout=self.budget.seconds,

@@ -3,6 +3,7 @@
 from nasrun.estimators.base import Estimator, Objective, Result
 from nasrun.estimators.curve_extrapolation import CurveExtrapolationEstimator
 from nasrun.estimators.low_fidelity import LowFidelityEstimator
+from nasrun.estimators.one_shot import OneShotEstimator
 from nasrun.estimators.weight_inheritance import WeightInheritanceEstimator
 
 __all__ = [
@@ -10,6 +11,7 @@ __all__ = [
     "Estimator",
     "LowFidelityEstimator",
     "Objective",
+    "OneShotEstimator",
     "Result",
     "WeightInheritanceEstimator",
 ]

@@ -1,0 +1,41 @@
+"""GDAS: Searching for a robust neural architecture in four GPU hours (Dong & Yang, CVPR 2019)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import torch
+
+from nasrun.data import DataModule
+from nasrun.oneshot.base import accuracy
+from nasrun.oneshot.darts import DartsSearcher
+
+
+class GdasSearcher(DartsSearcher):
+    """DARTS with a differentiable *sampler*: each step draws one choice per decision by
+    Gumbel-softmax (hard one-hot forward, soft gradient), so only the sampled path matters
+    for the loss; the temperature anneals linearly from ``tau_max`` to ``tau_min``.
+    """
+
+    name = "gdas"
+
+    def __init__(self, tau_max: float = 10.0, tau_min: float = 0.1, **darts: Any) -> None:
+        super().__init__(order=1, **darts)
+        self.tau_max, self.tau_min = tau_max, tau_min
+
+    def tau(self, epoch: int) -> float:
+        return self.tau_max - (self.tau_max - self.tau_min) * (epoch - 1) / max(1, self.epochs - 1)
+
+    def mixing(self, epoch: int, generator: torch.Generator) -> dict[str, Any]:
+        tau, weights = self.tau(epoch), []
+        for alpha in self.supernet.arch_parameters():
+            uniform = (
+                torch.rand(alpha.shape, generator=generator).to(alpha.device).clamp(1e-9, 1 - 1e-9)
+            )
+            soft = torch.softmax((alpha - torch.log(-torch.log(uniform))) / tau, dim=-1)
+            hard = torch.nn.functional.one_hot(soft.argmax(-1), soft.shape[-1]).to(soft.dtype)
+            weights.append(hard - soft.detach() + soft)  # straight-through
+        return {"weights": weights}
+
+    def score(self, data: DataModule) -> float:
+        return accuracy(self.supernet, data.valid, arch=self.derive())
