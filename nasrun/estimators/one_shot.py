@@ -48,6 +48,10 @@ class OneShotEstimator(Estimator):
         self.supernet_options = dict(supernet or {})
         self._trained: Supernet | None = None
 
+    def check_space(self, space: SearchSpace) -> None:
+        if type(space).supernet is SearchSpace.supernet:
+            raise NasrunError(f"estimator=one_shot needs a space with a supernet; space {space.name!r} has none")
+
     def build_supernet(self, seed: int = 0) -> Supernet:
         data = self.dataset
         with torch.random.fork_rng(devices=[]):
