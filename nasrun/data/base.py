@@ -1,0 +1,110 @@
+"""Image-classification data held as tensors on the run's device.
+
+Every data set in nasrun is small enough (or, for CIFAR, just large enough) to live on the
+device whole, so batches are index slices: no DataLoader workers, no host-to-device copies
+inside the training loop.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import torch
+
+from nasrun.data.augment import random_crop_flip
+
+
+@dataclass(frozen=True)
+class Split:
+    x: torch.Tensor  # (N, C, H, W) float, normalised
+    y: torch.Tensor  # (N,) int64
+
+    def __len__(self) -> int:
+        return len(self.y)
+
+    def head(self, fraction: float) -> Split:
+        """The first ``fraction`` of the split (already shuffled when it was made)."""
+        n = max(1, round(len(self) * fraction))
+        return Split(self.x[:n], self.y[:n])
+
+    def batches(
+        self, batch_size: int, generator: torch.Generator | None = None
+    ) -> Iterator[tuple[torch.Tensor, torch.Tensor]]:
+        """Mini-batches in order, or shuffled when a ``generator`` is given."""
+        n = len(self)
+        order = torch.randperm(n, generator=generator).to(self.x.device) if generator else None
+        for start in range(0, n, batch_size):
+            if order is None:
+                yield self.x[start : start + batch_size], self.y[start : start + batch_size]
+            else:
+                idx = order[start : start + batch_size]
+                yield self.x[idx], self.y[idx]
+
+
+class DataModule:
+    """Train / valid / test splits on one device, with the shape facts a network needs."""
+
+    name: str = ""
+
+    def __init__(
+        self,
+        train: Split,
+        valid: Split,
+        test: Split,
+        num_classes: int,
+        augment: bool = False,
+    ) -> None:
+        self.train, self.valid, self.test = train, valid, test
+        self.num_classes = num_classes
+        self.augment = augment
+
+    @property
+    def input_shape(self) -> tuple[int, int, int]:
+        return tuple(self.train.x.shape[1:])  # type: ignore[return-value]
+
+    @property
+    def device(self) -> torch.device:
+        return self.train.x.device
+
+    def train_transform(self, x: torch.Tensor, generator: torch.Generator) -> torch.Tensor:
+        """Augmentation for a training batch (standard CIFAR crop + flip where enabled)."""
+        return random_crop_flip(x, generator) if self.augment else x
+
+    def __repr__(self) -> str:
+        return (
+            f"{type(self).__name__}(train={len(self.train)}, valid={len(self.valid)}, "
+            f"test={len(self.test)}, classes={self.num_classes}, shape={self.input_shape})"
+        )
+
+
+def split_tensors(
+    x: torch.Tensor,
+    y: torch.Tensor,
+    fractions: tuple[float, float],
+    split_seed: int,
+    device: torch.device,
+) -> tuple[Split, Split, Split]:
+    """Shuffles (x, y) with ``split_seed`` and cuts it into train / valid / test.
+
+    ``fractions`` are the valid and test shares; the rest is train.
+    """
+    order = torch.randperm(len(y), generator=torch.Generator().manual_seed(split_seed))
+    x, y = x[order].to(device), y[order].to(device)
+    n_valid, n_test = (round(len(y) * f) for f in fractions)
+    n_train = len(y) - n_valid - n_test
+    if min(n_train, n_valid, n_test) < 1:
+        raise ValueError(f"fractions {fractions} leave an empty split of {len(y)} examples")
+    cuts = (n_train, n_train + n_valid)
+    return (
+        Split(x[: cuts[0]], y[: cuts[0]]),
+        Split(x[cuts[0] : cuts[1]], y[cuts[0] : cuts[1]]),
+        Split(x[cuts[1] :], y[cuts[1] :]),
+    )
+
+
+def standardise(x: torch.Tensor, reference: torch.Tensor) -> torch.Tensor:
+    """Per-channel zero mean, unit variance, with statistics of ``reference`` (the train split)."""
+    mean = reference.mean(dim=(0, 2, 3), keepdim=True)
+    std = reference.std(dim=(0, 2, 3), keepdim=True).clamp_min(1e-6)
+    return (x - mean) / std

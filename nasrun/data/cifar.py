@@ -1,0 +1,95 @@
+"""CIFAR-10 and CIFAR-100 from a local copy of the python batches (never downloaded).
+
+The official python pickles are read directly: torchvision's readers insist on an md5 check
+that costs a full extra read of every file on each load.
+"""
+
+from __future__ import annotations
+
+import pickle
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from nasrun.data.base import DataModule, Split, standardise
+from nasrun.errors import NasrunError
+
+
+class _Cifar(DataModule):
+    folder = ""
+    train_files: tuple[str, ...] = ()
+    test_files: tuple[str, ...] = ()
+    label_key = ""
+    classes = 0
+
+    @property
+    def files(self) -> tuple[str, ...]:
+        return self.train_files + self.test_files
+
+    def __init__(
+        self,
+        root: str | Path,
+        device: torch.device | str = "cpu",
+        valid_size: int = 5000,
+        split_seed: int = 0,
+        augment: bool = True,
+    ) -> None:
+        root = Path(root)
+        missing = [f for f in self.files if not (root / self.folder / f).is_file()]
+        if missing:
+            raise NasrunError(
+                f"{self.name}: expected the python batches in {root / self.folder}/ "
+                f"({', '.join(self.files)}); missing {', '.join(missing)}. nasrun never downloads: "
+                f"unpack the official archive under {root}/ or set data_dir / NASRUN_DATA"
+            )
+        try:
+            x, y = _read_batches([root / self.folder / f for f in self.train_files], self.label_key)
+            test = Split(*_read_batches([root / self.folder / f for f in self.test_files], self.label_key))
+        except (OSError, KeyError, ValueError, pickle.UnpicklingError, EOFError) as error:
+            raise NasrunError(f"{self.name}: cannot read {root / self.folder}: {error!r}") from None
+        device = torch.device(device)
+        order = torch.randperm(len(y), generator=torch.Generator().manual_seed(split_seed))
+        x, y = x[order], y[order]
+        if not 0 < valid_size < len(y):
+            raise NasrunError(f"{self.name}: valid_size must be between 1 and {len(y) - 1}")
+        train = Split(x[valid_size:], y[valid_size:])
+        valid = Split(x[:valid_size], y[:valid_size])
+        norm = lambda s: Split(standardise(s.x, train.x).to(device), s.y.to(device))  # noqa: E731
+        super().__init__(
+            norm(train), norm(valid), norm(test), num_classes=self.classes, augment=augment
+        )
+
+
+def _read_batches(files: list[Path], label_key: str) -> tuple[torch.Tensor, torch.Tensor]:
+    """Images and labels from the official python pickles (uint8 rows of 3x32x32, CHW order)."""
+    images, labels = [], []
+    for file in files:
+        with open(file, "rb") as f:
+            batch = pickle.load(f, encoding="latin1")
+        images.append(np.asarray(batch["data"], dtype=np.uint8).reshape(-1, 3, 32, 32))
+        labels += batch[label_key]
+    x = torch.from_numpy(np.concatenate(images)).float() / 255.0
+    return x, torch.tensor(labels, dtype=torch.int64)
+
+
+class Cifar10(_Cifar):
+    """CIFAR-10 (Krizhevsky 2009); the train set is cut into train and a held-out valid split."""
+
+    name = "cifar10"
+    folder = "cifar-10-batches-py"
+    train_files = tuple(f"data_batch_{i}" for i in range(1, 6))
+    test_files = ("test_batch",)
+    label_key = "labels"
+    classes = 10
+
+
+class Cifar100(_Cifar):
+    """CIFAR-100 (Krizhevsky 2009), fine labels."""
+
+    name = "cifar100"
+    folder = "cifar-100-python"
+    train_files = ("train",)
+    test_files = ("test",)
+    label_key = "fine_labels"
+    classes = 100
