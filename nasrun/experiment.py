@@ -8,6 +8,7 @@ the same ``study`` name continues it, and any number of workers can share it.
 from __future__ import annotations
 
 import datetime
+import inspect
 import os
 import socket
 import time
@@ -17,12 +18,14 @@ from pathlib import Path
 from typing import Any
 
 import optuna
+from hydra.utils import get_object
 from omegaconf import DictConfig, OmegaConf
 
 from nasrun.config import instantiate
 from nasrun.console import RunProgress, print_top_trials
 from nasrun.errors import NasrunError
 from nasrun.estimators import Estimator, Result
+from nasrun.hpo import HyperParameters
 from nasrun.oneshot.runner import OneShotRun, config_study_name
 from nasrun.report.results import trials_frame, write_run_results
 from nasrun.schema import RunSchema  # noqa: F401  (registers the typed config schema)
@@ -60,6 +63,7 @@ class Experiment:
     info: dict[str, Any] = field(default_factory=dict)
     verbose: bool = True
     one_shot: OneShotRun | None = None
+    hpo: HyperParameters | None = None
 
     @classmethod
     def from_config(
@@ -91,11 +95,21 @@ class Experiment:
         # Offset the sampler's seed by the trials already there, so a resumed study draws new
         # points instead of replaying the first run's; a fresh study still starts from `seed`.
         sampler_seed = int(cfg.seed) + len(study.get_trials(deepcopy=False))
-        study.sampler = instantiate(cfg.search.sampler, "search.sampler", seed=sampler_seed)
+        study.sampler = instantiate(
+            cfg.search.sampler,
+            "search.sampler",
+            seed=sampler_seed,
+            **_space_if_taken(cfg.search.sampler, space),
+        )
         pruner = cfg.search.get("pruner")
         study.pruner = (
             instantiate(pruner, "search.pruner") if pruner else optuna.pruners.NopPruner()
         )
+        hpo = instantiate(cfg.hpo, "hpo") if cfg.get("hpo") else None
+        if hpo is not None:
+            if one_shot:
+                raise NasrunError("hpo: one-shot searches train one supernet; use hpo=none")
+            hpo.check(estimator, study.sampler, study.pruner)
         info = {
             "objective": {
                 "name": estimator.objective.name,
@@ -111,7 +125,9 @@ class Experiment:
         run = None
         if one_shot:
             run = OneShotRun.from_config(cfg, space, dataset, estimator, study_name)
-        return cls(study, space, estimator, budget, Path(run_dir), info, bool(cfg.verbose), run)
+        return cls(
+            study, space, estimator, budget, Path(run_dir), info, bool(cfg.verbose), run, hpo
+        )
 
     # -- running ----------------------------------------------------------------------------
 
@@ -156,11 +172,14 @@ class Experiment:
         try:
             arch = self.space.suggest(trial)
             trial.set_user_attr("arch", self.space.to_string(arch))
-            result = self.estimator.evaluate(
+            estimator = self.estimator
+            if self.hpo is not None:  # joint NAS + HPO: this trial's training settings
+                estimator = self.hpo.apply(estimator, self.hpo.suggest(trial))
+            result = estimator.evaluate(
                 arch,
                 trial,
                 on_epoch=lambda stats: progress.epoch_done(
-                    stats, getattr(self.estimator, "epochs", None)
+                    stats, getattr(estimator, "epochs", None)
                 ),
             )
         except optuna.TrialPruned:
@@ -198,6 +217,16 @@ def _record(trial: optuna.Trial, result: Result) -> None:
         value = getattr(result, key)
         if value is not None:
             trial.set_user_attr(key, value)
+
+
+def _space_if_taken(node: DictConfig, space: SearchSpace) -> dict[str, SearchSpace]:
+    """``{"space": space}`` for sampler factories that take the space (search=grid); Optuna's
+    own samplers take none."""
+    try:
+        accepts = "space" in inspect.signature(get_object(node._target_)).parameters
+    except Exception:  # an unknown target: instantiate() reports it in one line
+        accepts = False
+    return {"space": space} if accepts else {}
 
 
 def _target_name(node: Any) -> str:

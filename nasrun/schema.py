@@ -26,6 +26,7 @@ class RunSchema:
     search: Any = None
     estimator: Any = None
     trainer: Any = None
+    hpo: Any = None
     seed: int = 0
     device: str = "auto"
     verbose: bool = True

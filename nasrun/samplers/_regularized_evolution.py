@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import zlib
 from typing import Any
 
 import numpy as np
@@ -11,6 +10,8 @@ from optuna.distributions import BaseDistribution, CategoricalDistribution
 from optuna.samplers import BaseSampler
 from optuna.search_space import IntersectionSearchSpace
 from optuna.trial import FrozenTrial, TrialState
+
+from nasrun.samplers._distributions import default_seed, has_alternative, trial_rng, uniform_value
 
 
 class RegularizedEvolutionSampler(BaseSampler):
@@ -32,15 +33,13 @@ class RegularizedEvolutionSampler(BaseSampler):
         if not 1 <= sample_size <= population_size:
             raise ValueError("need 1 <= sample_size <= population_size")
         self.population_size, self.sample_size = population_size, sample_size
-        self._seed = seed if seed is not None else np.random.SeedSequence().entropy % 2**31
+        self._seed = default_seed(seed)
         self._search_space = IntersectionSearchSpace()
-
-    def _rng(self, trial: FrozenTrial) -> np.random.RandomState:
-        return np.random.RandomState((self._seed * 1_000_003 + trial.number) % 2**32)
 
     def infer_relative_search_space(
         self, study: optuna.Study, trial: FrozenTrial
     ) -> dict[str, BaseDistribution]:
+        self._raise_error_if_multi_objective(study)
         return self._search_space.calculate(study)
 
     def sample_relative(
@@ -53,17 +52,19 @@ class RegularizedEvolutionSampler(BaseSampler):
         ]
         if not search_space or len(complete) < self.population_size:
             return {}
-        rng = self._rng(trial)
+        rng = trial_rng(self._seed, trial.number, "tournament")
         population = sorted(complete, key=lambda t: t.number)[-self.population_size :]
         picks = rng.choice(len(population), self.sample_size, replace=False)
         contenders = [population[i] for i in picks]
         maximise = study.direction == optuna.study.StudyDirection.MAXIMIZE
         parent = max(contenders, key=lambda t: t.value if maximise else -t.value)
         child = {name: parent.params[name] for name in search_space if name in parent.params}
-        mutable = [n for n, d in search_space.items() if n in child and _has_alternative(d)]
+        mutable = [n for n, d in search_space.items() if n in child and has_alternative(d)]
         if mutable:
             name = mutable[rng.randint(len(mutable))]
             child[name] = _mutate(search_space[name], child[name], rng)
+        # Recorded now, not in after_trial: the estimator reads it while the trial runs. Optuna's
+        # own samplers write their trial attributes through the storage in the same way.
         study._storage.set_trial_user_attr(trial._trial_id, "parent", parent.number)
         return child
 
@@ -75,19 +76,7 @@ class RegularizedEvolutionSampler(BaseSampler):
         param_distribution: BaseDistribution,
     ) -> Any:
         # Uniform, from a generator seeded by (seed, trial, parameter): no state to lose on restart.
-        seed = (
-            self._seed * 1_000_003 + trial.number * 7919 + zlib.crc32(param_name.encode())
-        ) % 2**32
-        rng = np.random.RandomState(seed)
-        if isinstance(param_distribution, CategoricalDistribution):
-            return param_distribution.choices[rng.randint(len(param_distribution.choices))]
-        return param_distribution.to_external_repr(_uniform_internal(param_distribution, rng))
-
-
-def _has_alternative(distribution: BaseDistribution) -> bool:
-    if isinstance(distribution, CategoricalDistribution):
-        return len(distribution.choices) > 1
-    return distribution.high > distribution.low
+        return uniform_value(param_distribution, trial_rng(self._seed, trial.number, param_name))
 
 
 def _mutate(distribution: BaseDistribution, value: Any, rng: np.random.RandomState) -> Any:
@@ -96,18 +85,7 @@ def _mutate(distribution: BaseDistribution, value: Any, rng: np.random.RandomSta
         others = [c for c in distribution.choices if c != value]
         return others[rng.randint(len(others))]
     for _ in range(100):  # numeric: resample within the distribution until it differs
-        internal = _uniform_internal(distribution, rng)
-        candidate = distribution.to_external_repr(internal)
+        candidate = uniform_value(distribution, rng)
         if candidate != value:
             return candidate
     return value
-
-
-def _uniform_internal(distribution, rng: np.random.RandomState) -> float:
-    low, high = distribution.low, distribution.high
-    if getattr(distribution, "log", False):
-        return float(np.exp(rng.uniform(np.log(low), np.log(high))))
-    step = getattr(distribution, "step", None)
-    if step is not None:
-        return low + step * rng.randint(int(round((high - low) / step)) + 1)
-    return float(rng.uniform(low, high))
