@@ -8,7 +8,6 @@ the same ``study`` name continues it, and any number of workers can share it.
 from __future__ import annotations
 
 import datetime
-import inspect
 import os
 import socket
 import time
@@ -18,7 +17,6 @@ from pathlib import Path
 from typing import Any
 
 import optuna
-from hydra.utils import get_object
 from omegaconf import DictConfig, OmegaConf
 
 from nasrun.config import instantiate
@@ -28,6 +26,7 @@ from nasrun.estimators import Estimator, Result
 from nasrun.hpo import HyperParameters
 from nasrun.oneshot.runner import OneShotRun, config_study_name
 from nasrun.report.results import trials_frame, write_run_results
+from nasrun.samplers import instantiate_sampler
 from nasrun.schema import RunSchema  # noqa: F401  (registers the typed config schema)
 from nasrun.spaces import SearchSpace
 from nasrun.study import count_finished, open_storage, open_study
@@ -95,12 +94,7 @@ class Experiment:
         # Offset the sampler's seed by the trials already there, so a resumed study draws new
         # points instead of replaying the first run's; a fresh study still starts from `seed`.
         sampler_seed = int(cfg.seed) + len(study.get_trials(deepcopy=False))
-        study.sampler = instantiate(
-            cfg.search.sampler,
-            "search.sampler",
-            seed=sampler_seed,
-            **_space_if_taken(cfg.search.sampler, space),
-        )
+        study.sampler = instantiate_sampler(cfg.search.sampler, sampler_seed, space)
         pruner = cfg.search.get("pruner")
         study.pruner = (
             instantiate(pruner, "search.pruner") if pruner else optuna.pruners.NopPruner()
@@ -217,16 +211,6 @@ def _record(trial: optuna.Trial, result: Result) -> None:
         value = getattr(result, key)
         if value is not None:
             trial.set_user_attr(key, value)
-
-
-def _space_if_taken(node: DictConfig, space: SearchSpace) -> dict[str, SearchSpace]:
-    """``{"space": space}`` for sampler factories that take the space (search=grid); Optuna's
-    own samplers take none."""
-    try:
-        accepts = "space" in inspect.signature(get_object(node._target_)).parameters
-    except Exception:  # an unknown target: instantiate() reports it in one line
-        accepts = False
-    return {"space": space} if accepts else {}
 
 
 def _target_name(node: Any) -> str:

@@ -9,6 +9,7 @@ from nasrun.cli.run import CONFIG_DIR
 from nasrun.config import instantiate
 from nasrun.data import DataModule
 from nasrun.estimators import Estimator
+from nasrun.samplers import instantiate_sampler
 from nasrun.spaces import SearchSpace
 from nasrun.training import Trainer
 from tests.data.test_data import write_fake_cifar
@@ -25,6 +26,8 @@ def test_groups_exist():
 def test_config_composes_and_instantiates(compose_config, tmp_path, group, option):
     override = f"{group}={option}"
     extra = []
+    if group == "search" and option == "grid":  # a grid needs a space small enough to list
+        extra = ["space.num_layers=2"]
     if group == "dataset" and option.startswith("cifar"):
         write_fake_cifar(tmp_path / option, option)
         extra = [f"data_dir={tmp_path}", "dataset.valid_size=10"]
@@ -39,7 +42,7 @@ def test_config_composes_and_instantiates(compose_config, tmp_path, group, optio
     estimator = instantiate(
         cfg.estimator, "estimator", space=space, dataset=dataset, trainer=trainer
     )
-    sampler = instantiate(cfg.search.sampler, "search.sampler", seed=0)
+    sampler = instantiate_sampler(cfg.search.sampler, 0, space)
     assert isinstance(dataset, DataModule) and isinstance(space, SearchSpace)
     assert isinstance(trainer, Trainer) and isinstance(estimator, Estimator)
     assert sampler is not None

@@ -4,6 +4,7 @@ from nasrun.estimators.base import Estimator, Objective, Result
 from nasrun.estimators.curve_extrapolation import CurveExtrapolationEstimator
 from nasrun.estimators.low_fidelity import LowFidelityEstimator
 from nasrun.estimators.one_shot import OneShotEstimator
+from nasrun.estimators.tabular import TabularEstimator
 from nasrun.estimators.weight_inheritance import WeightInheritanceEstimator
 
 __all__ = [
@@ -13,5 +14,6 @@ __all__ = [
     "Objective",
     "OneShotEstimator",
     "Result",
+    "TabularEstimator",
     "WeightInheritanceEstimator",
 ]

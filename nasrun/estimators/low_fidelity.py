@@ -84,7 +84,9 @@ class LowFidelityEstimator(Estimator):
                 on_epoch(stats)
             curve[stats.epoch] = stats.valid_acc
             trial.report(stats.valid_acc, stats.epoch)
-            if trial.should_prune() or self.stop_early(trial, curve):
+            # Pruning after the last epoch would save nothing and discard a finished result.
+            finished = stats.epoch >= epochs
+            if not finished and (trial.should_prune() or self.stop_early(trial, curve)):
                 trial.set_user_attr("epochs", stats.epoch)
                 raise optuna.TrialPruned(f"pruned after epoch {stats.epoch}")
 

@@ -2,6 +2,7 @@
 
 from nasrun.spaces.base import Arch, Decision, SearchSpace
 from nasrun.spaces.chain import ChainSpace
+from nasrun.spaces.nb201 import NB201Space
 from nasrun.spaces.supernet import Supernet
 
-__all__ = ["Arch", "ChainSpace", "Decision", "SearchSpace", "Supernet"]
+__all__ = ["Arch", "ChainSpace", "Decision", "NB201Space", "SearchSpace", "Supernet"]

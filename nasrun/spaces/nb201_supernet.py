@@ -1,0 +1,91 @@
+"""The weight-sharing form of the NAS-Bench-201 space: every edge of every cell holds all five
+ops, mixed by one 6x5 matrix of architecture weights shared by all cells (as in NB201's DARTS,
+GDAS, SETN and ENAS baselines).
+
+``derive()`` takes the argmax op on each edge, ``none`` included: NB201's DARTS baseline keeps
+``none`` selectable, which is why DARTS collapses to all-skip / all-none cells there.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import torch
+from torch import nn
+
+from nasrun.layers.nb201_ops import NB201_OPS
+from nasrun.spaces.base import Arch
+from nasrun.spaces.nb201 import EDGES, NUM_NODES, OPS, NB201Network, NB201Space
+from nasrun.spaces.supernet import Supernet
+
+
+class NB201MixedCell(nn.Module):
+    """A cell whose every edge computes ``sum_k w[e, k] * op_k(x)`` over NB201's five ops.
+
+    Ops whose weight is marked inactive are not run at all, so a single path (or GDAS's
+    one-hot sample) costs one op per edge.
+    """
+
+    def __init__(self, channels: int) -> None:
+        super().__init__()
+        self.edges = nn.ModuleList(
+            nn.ModuleList(NB201_OPS[op](channels) for op in OPS) for _ in EDGES
+        )
+
+    def forward(self, x: torch.Tensor, weights: torch.Tensor, active: list[list[int]]) -> torch.Tensor:
+        nodes = [x]
+        for i in range(1, NUM_NODES):
+            node = 0
+            for e, (to, j) in enumerate(EDGES):
+                if to == i:
+                    for k in active[e]:
+                        node = node + weights[e, k] * self.edges[e][k](nodes[j])
+            nodes.append(torch.zeros_like(x) if isinstance(node, int) else node)
+        return nodes[-1]
+
+
+class NB201Supernet(Supernet):
+    """NB201's search network (Dong & Yang, ICLR 2020) with DARTS' mixed ops on every edge."""
+
+    def __init__(
+        self,
+        space: NB201Space,
+        num_classes: int,
+        input_shape: Sequence[int],
+        channels: int | None = None,
+        cells_per_stage: int | None = None,
+    ) -> None:
+        super().__init__()
+        self.space = space
+        self.network = NB201Network(
+            NB201MixedCell,
+            channels or space.channels,
+            cells_per_stage or space.cells_per_stage,
+            num_classes,
+            input_shape[0],
+        )
+        self.alphas = nn.Parameter(1e-3 * torch.randn(len(EDGES), len(OPS)))
+
+    def arch_parameters(self) -> list[nn.Parameter]:
+        return [self.alphas]
+
+    def derive(self) -> Arch:
+        return tuple(OPS[k] for k in self.alphas.argmax(dim=-1).tolist())
+
+    def forward(
+        self,
+        x: torch.Tensor,
+        arch: Arch | None = None,
+        weights: list[torch.Tensor] | None = None,
+    ) -> torch.Tensor:
+        if arch is not None:
+            chosen = [OPS.index(op) for op in self.space.validate(arch)]
+            mix = nn.functional.one_hot(torch.tensor(chosen, device=x.device), len(OPS))
+            mix = mix.to(x.dtype)
+            active = [[k] for k in chosen]
+        else:
+            mix = torch.softmax(self.alphas, dim=-1) if weights is None else weights[0]
+            # One host sync per forward pass: which ops carry weight (all, unless one-hot).
+            nonzero = (mix != 0).cpu().tolist()
+            active = [[k for k, on in enumerate(row) if on] for row in nonzero]
+        return self.network(x, weights=mix, active=active)
