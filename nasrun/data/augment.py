@@ -17,3 +17,16 @@ def random_crop_flip(x: torch.Tensor, generator: torch.Generator, padding: int =
     cropped = padded[batch, channel, rows, cols]
     flip = (torch.rand(n, generator=generator) < 0.5).to(x.device)
     return torch.where(flip[:, None, None, None], cropped.flip(-1), cropped)
+
+
+def cutout(x: torch.Tensor, generator: torch.Generator, size: int) -> torch.Tensor:
+    """DeVries & Taylor 2017: zero one ``size`` x ``size`` square per image at a random centre
+    (clipped at the borders), as the DARTS evaluation recipe does."""
+    n, _, h, w = x.shape
+    cy = torch.randint(0, h, (n,), generator=generator).to(x.device)
+    cx = torch.randint(0, w, (n,), generator=generator).to(x.device)
+    rows = torch.arange(h, device=x.device)[None, :] - (cy[:, None] - size // 2)
+    cols = torch.arange(w, device=x.device)[None, :] - (cx[:, None] - size // 2)
+    inside_rows, inside_cols = (rows >= 0) & (rows < size), (cols >= 0) & (cols < size)
+    hole = inside_rows[:, None, :, None] & inside_cols[:, None, None, :]
+    return x.masked_fill(hole, 0.0)

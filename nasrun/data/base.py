@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import torch
 
-from nasrun.data.augment import random_crop_flip
+from nasrun.data.augment import cutout, random_crop_flip
 
 
 @dataclass(frozen=True)
@@ -54,10 +54,12 @@ class DataModule:
         test: Split,
         num_classes: int,
         augment: bool = False,
+        cutout: int = 0,
     ) -> None:
         self.train, self.valid, self.test = train, valid, test
         self.num_classes = num_classes
         self.augment = augment
+        self.cutout = cutout
 
     @property
     def input_shape(self) -> tuple[int, int, int]:
@@ -68,8 +70,9 @@ class DataModule:
         return self.train.x.device
 
     def train_transform(self, x: torch.Tensor, generator: torch.Generator) -> torch.Tensor:
-        """Augmentation for a training batch (standard CIFAR crop + flip where enabled)."""
-        return random_crop_flip(x, generator) if self.augment else x
+        """Augmentation for a training batch: CIFAR crop + flip, then cutout, where enabled."""
+        x = random_crop_flip(x, generator) if self.augment else x
+        return cutout(x, generator, self.cutout) if self.cutout else x
 
     def __repr__(self) -> str:
         return (

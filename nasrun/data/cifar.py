@@ -34,6 +34,7 @@ class _Cifar(DataModule):
         valid_size: int = 5000,
         split_seed: int = 0,
         augment: bool = True,
+        cutout: int = 0,
     ) -> None:
         root = Path(root)
         missing = [f for f in self.files if not (root / self.folder / f).is_file()]
@@ -57,7 +58,8 @@ class _Cifar(DataModule):
         valid = Split(x[:valid_size], y[:valid_size])
         norm = lambda s: Split(standardise(s.x, train.x).to(device), s.y.to(device))  # noqa: E731
         super().__init__(
-            norm(train), norm(valid), norm(test), num_classes=self.classes, augment=augment
+            norm(train), norm(valid), norm(test), num_classes=self.classes, augment=augment,
+            cutout=cutout,
         )
 
 

@@ -29,10 +29,15 @@ class ReLUConvBN(nn.Sequential):
 
 
 class Zero(nn.Module):
-    """The ``none`` op: zeros shaped like the input (multiplied, so devices and dtypes follow)."""
+    """The ``none`` op: zeros shaped like the (strided) input, multiplied so that devices and
+    dtypes follow."""
+
+    def __init__(self, stride: int = 1) -> None:
+        super().__init__()
+        self.stride = stride
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return x.mul(0.0)
+        return x[:, :, :: self.stride, :: self.stride].mul(0.0)
 
 
 class ResNetBasicBlock(nn.Module):

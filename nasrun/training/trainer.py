@@ -101,8 +101,14 @@ class Trainer:
         generator = torch.Generator().manual_seed(seed)
         use_amp = self.amp and device.type == "cuda"
         history = History()
+        # Hooks of networks with a training recipe of their own (nasrun.spaces.cell_network):
+        # a per-epoch schedule (drop-path) and an auxiliary head whose loss is added.
+        start_epoch = getattr(model, "start_epoch", None)
+        aux_weight = getattr(model, "auxiliary_weight", 0.0)
         for epoch in range(1, epochs + 1):
             start = time.perf_counter()
+            if start_epoch is not None:
+                start_epoch(epoch - 1, epochs)
             model.train()
             total_loss = torch.zeros((), device=device)
             correct = torch.zeros((), device=device, dtype=torch.int64)
@@ -111,6 +117,9 @@ class Trainer:
                 with torch.autocast(device.type, dtype=torch.bfloat16, enabled=use_amp):
                     logits = model(x)
                     loss = loss_fn(logits, y)
+                    aux_logits = getattr(model, "last_aux_logits", None)
+                    if aux_logits is not None:
+                        loss = loss + aux_weight * loss_fn(aux_logits, y)
                 optimizer.zero_grad(set_to_none=True)
                 loss.backward()
                 if self.grad_clip:

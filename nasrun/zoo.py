@@ -1,0 +1,158 @@
+"""Published architectures, usable wherever an architecture is accepted (``arch=darts_v2``).
+
+Each entry holds the genotype as its authors published it (in the DARTS code base's notation,
+or NB201's string), the space it lives in, the CIFAR-10 evaluation network the paper trained,
+and the parameter count the paper reports, so that nasrun's own count can be checked beside it
+(README, "Published architectures"). Counts exclude the auxiliary head, as the papers' do.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from nasrun.errors import NasrunError
+from nasrun.spaces.base import Arch, SearchSpace
+from nasrun.spaces.cell import DagSpace, NasnetCellSpace
+from nasrun.spaces.nb201 import NB201Space
+
+
+@dataclass(frozen=True)
+class ZooEntry:
+    name: str
+    paper: str
+    space: str  # the config-group name of the space the paper used
+    genotype: str
+    paper_params_m: float  # millions, CIFAR-10 network, as the paper reports
+    space_options: dict[str, Any] = field(default_factory=dict)
+    network: dict[str, Any] = field(default_factory=dict)  # the paper's evaluation network
+
+    def make_space(self) -> SearchSpace:
+        spaces = {"dag": DagSpace, "nasnet_cell": NasnetCellSpace, "nb201": NB201Space}
+        return spaces[self.space](**self.space_options, **self.network)
+
+    def arch(self) -> Arch:
+        return self.make_space().from_string(self.genotype)
+
+
+_DARTS_EVAL = {"channels": 36, "layers": 20, "auxiliary": True, "drop_path_prob": 0.2}
+_NASNET_EVAL = {"cells_per_stage": 6, "auxiliary": True, "drop_path_prob": 0.2}
+
+ZOO: dict[str, ZooEntry] = {
+    entry.name: entry
+    for entry in [
+        ZooEntry(
+            "darts_v1",
+            "Liu et al., DARTS (first order), ICLR 2019",
+            "dag",
+            "Genotype(normal=[('sep_conv_3x3', 1), ('sep_conv_3x3', 0), ('skip_connect', 0), "
+            "('sep_conv_3x3', 1), ('skip_connect', 0), ('sep_conv_3x3', 1), ('sep_conv_3x3', 0), "
+            "('skip_connect', 2)], normal_concat=[2, 3, 4, 5], reduce=[('max_pool_3x3', 0), "
+            "('max_pool_3x3', 1), ('skip_connect', 2), ('max_pool_3x3', 0), ('max_pool_3x3', 0), "
+            "('skip_connect', 2), ('skip_connect', 2), ('avg_pool_3x3', 0)], "
+            "reduce_concat=[2, 3, 4, 5])",
+            3.3,
+            network=_DARTS_EVAL,
+        ),
+        ZooEntry(
+            "darts_v2",
+            "Liu et al., DARTS (second order), ICLR 2019",
+            "dag",
+            "Genotype(normal=[('sep_conv_3x3', 0), ('sep_conv_3x3', 1), ('sep_conv_3x3', 0), "
+            "('sep_conv_3x3', 1), ('sep_conv_3x3', 1), ('skip_connect', 0), ('skip_connect', 0), "
+            "('dil_conv_3x3', 2)], normal_concat=[2, 3, 4, 5], reduce=[('max_pool_3x3', 0), "
+            "('max_pool_3x3', 1), ('skip_connect', 2), ('max_pool_3x3', 1), ('max_pool_3x3', 0), "
+            "('skip_connect', 2), ('skip_connect', 2), ('max_pool_3x3', 1)], "
+            "reduce_concat=[2, 3, 4, 5])",
+            3.3,
+            network=_DARTS_EVAL,
+        ),
+        ZooEntry(
+            "pc_darts",
+            "Xu et al., PC-DARTS, ICLR 2020",
+            "dag",
+            "Genotype(normal=[('sep_conv_3x3', 1), ('skip_connect', 0), ('sep_conv_3x3', 0), "
+            "('dil_conv_3x3', 1), ('sep_conv_5x5', 0), ('sep_conv_3x3', 1), ('avg_pool_3x3', 0), "
+            "('dil_conv_3x3', 1)], normal_concat=[2, 3, 4, 5], reduce=[('sep_conv_5x5', 1), "
+            "('max_pool_3x3', 0), ('sep_conv_5x5', 1), ('sep_conv_5x5', 2), ('sep_conv_3x3', 0), "
+            "('sep_conv_3x3', 3), ('sep_conv_3x3', 1), ('sep_conv_3x3', 2)], "
+            "reduce_concat=[2, 3, 4, 5])",
+            3.6,
+            network=_DARTS_EVAL,
+        ),
+        ZooEntry(
+            "gdas",
+            "Dong & Yang, GDAS, CVPR 2019",
+            "dag",
+            "Genotype(normal=[('skip_connect', 0), ('skip_connect', 1), ('skip_connect', 0), "
+            "('sep_conv_5x5', 2), ('sep_conv_3x3', 3), ('skip_connect', 0), ('sep_conv_5x5', 4), "
+            "('sep_conv_3x3', 3)], normal_concat=[2, 3, 4, 5], reduce=[('sep_conv_5x5', 0), "
+            "('sep_conv_3x3', 1), ('sep_conv_5x5', 2), ('sep_conv_5x5', 1), ('dil_conv_5x5', 2), "
+            "('sep_conv_3x3', 1), ('sep_conv_5x5', 0), ('sep_conv_5x5', 1)], "
+            "reduce_concat=[2, 3, 4, 5])",
+            3.4,
+            network=_DARTS_EVAL,
+        ),
+        ZooEntry(
+            "enas",
+            "Pham et al., ENAS (micro search), ICML 2018",
+            "dag",
+            "Genotype(normal=[('sep_conv_3x3', 1), ('skip_connect', 1), ('sep_conv_5x5', 1), "
+            "('skip_connect', 0), ('avg_pool_3x3', 0), ('sep_conv_3x3', 1), ('sep_conv_3x3', 0), "
+            "('avg_pool_3x3', 1), ('sep_conv_5x5', 1), ('avg_pool_3x3', 0)], "
+            "normal_concat=[2, 3, 4, 5, 6], reduce=[('sep_conv_5x5', 0), ('sep_conv_3x3', 1), "
+            "('sep_conv_3x3', 1), ('avg_pool_3x3', 1), ('sep_conv_3x3', 1), ('avg_pool_3x3', 1), "
+            "('avg_pool_3x3', 1), ('sep_conv_5x5', 4), ('sep_conv_3x3', 5), ('sep_conv_5x5', 0)], "
+            "reduce_concat=[2, 3, 4, 5, 6])",
+            4.6,
+            space_options={"num_nodes": 5},
+            network=_DARTS_EVAL,
+        ),
+        ZooEntry(
+            "nasnet_a",
+            "Zoph et al., NASNet-A (6 @ 768), CVPR 2018",
+            "nasnet_cell",
+            "Genotype(normal=[('sep_conv_5x5', 1), ('sep_conv_3x3', 0), ('sep_conv_5x5', 0), "
+            "('sep_conv_3x3', 0), ('avg_pool_3x3', 1), ('skip_connect', 0), ('avg_pool_3x3', 0), "
+            "('avg_pool_3x3', 0), ('sep_conv_3x3', 1), ('skip_connect', 1)], "
+            "normal_concat=[2, 3, 4, 5, 6], reduce=[('sep_conv_5x5', 1), ('sep_conv_7x7', 0), "
+            "('max_pool_3x3', 1), ('sep_conv_7x7', 0), ('avg_pool_3x3', 1), ('sep_conv_5x5', 0), "
+            "('skip_connect', 3), ('avg_pool_3x3', 2), ('sep_conv_3x3', 2), ('max_pool_3x3', 1)], "
+            "reduce_concat=[4, 5, 6])",
+            3.3,
+            network={**_NASNET_EVAL, "channels": 32},
+        ),
+        ZooEntry(
+            "amoebanet_a",
+            "Real et al., AmoebaNet-A (N=6, F=36), AAAI 2019",
+            "nasnet_cell",
+            "Genotype(normal=[('avg_pool_3x3', 0), ('max_pool_3x3', 1), ('sep_conv_3x3', 0), "
+            "('sep_conv_5x5', 2), ('sep_conv_3x3', 0), ('avg_pool_3x3', 3), ('sep_conv_3x3', 1), "
+            "('skip_connect', 1), ('skip_connect', 0), ('avg_pool_3x3', 1)], "
+            "normal_concat=[4, 5, 6], reduce=[('avg_pool_3x3', 0), ('sep_conv_3x3', 1), "
+            "('max_pool_3x3', 0), ('sep_conv_7x7', 2), ('sep_conv_7x7', 0), ('avg_pool_3x3', 1), "
+            "('max_pool_3x3', 0), ('max_pool_3x3', 1), ('conv_7x1_1x7', 0), ('sep_conv_3x3', 5)], "
+            "reduce_concat=[3, 4, 6])",
+            3.2,
+            network={**_NASNET_EVAL, "channels": 36},
+        ),
+        ZooEntry(
+            "nb201_resnet",
+            "Dong & Yang, NAS-Bench-201's ResNet cell, ICLR 2020 (API cost info)",
+            "nb201",
+            "|nor_conv_3x3~0|+|none~0|nor_conv_3x3~1|+|skip_connect~0|none~1|none~2|",
+            0.559,
+            network={"channels": 16, "cells_per_stage": 5},
+        ),
+    ]
+}
+
+
+def resolve_arch(text: str, space: SearchSpace) -> Arch:
+    """A zoo name or the space's string form -> an architecture of ``space``."""
+    entry = ZOO.get(text.strip().lower())
+    if entry is None:
+        return space.from_string(text)
+    if entry.space != space.name:
+        raise NasrunError(f"arch={entry.name} lives in space={entry.space}, not {space.name}")
+    return space.from_string(entry.genotype)
