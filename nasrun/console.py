@@ -90,7 +90,10 @@ def print_top_trials(frame: pd.DataFrame, direction: str, top: int = 10) -> None
     best = complete.sort_values("value", ascending=direction == "minimize").head(top)
     table = Table(title=f"top {len(best)} of {len(complete)} complete trials", title_justify="left")
     for column in ("#", "arch", "value", "test", "params", "MFLOPs", "seconds"):
-        table.add_column(column, justify="left" if column == "arch" else "right", overflow="fold")
+        if column == "arch":  # genotypes run long: one line each, cut at the table's edge
+            table.add_column(column, overflow="ellipsis", no_wrap=True, ratio=1)
+        else:
+            table.add_column(column, justify="right", no_wrap=True)
     for row in best.itertuples(index=False):
         table.add_row(
             str(row.number),

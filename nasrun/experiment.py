@@ -18,11 +18,12 @@ from typing import Any
 
 import optuna
 from omegaconf import DictConfig, OmegaConf
+from optuna.trial import TrialState
 
 from nasrun.config import instantiate
 from nasrun.console import RunProgress, print_top_trials
 from nasrun.errors import NasrunError
-from nasrun.estimators import Estimator, Result
+from nasrun.estimators import Estimator, LowFidelityEstimator, Result
 from nasrun.hpo import HyperParameters
 from nasrun.oneshot.runner import OneShotRun, config_study_name
 from nasrun.report.results import trials_frame, write_run_results
@@ -31,6 +32,7 @@ from nasrun.schema import RunSchema  # noqa: F401  (registers the typed config s
 from nasrun.spaces import SearchSpace
 from nasrun.study import count_finished, open_storage, open_study
 from nasrun.training import resolve_device
+from nasrun.zoo import resolve_arch
 
 WORKER = f"{socket.gethostname()}:{os.getpid()}"
 
@@ -63,6 +65,7 @@ class Experiment:
     verbose: bool = True
     one_shot: OneShotRun | None = None
     hpo: HyperParameters | None = None
+    final: Experiment | None = None  # search.final_train: trains the derived arch afterwards
 
     @classmethod
     def from_config(
@@ -83,6 +86,9 @@ class Experiment:
             group: choices.get(group) or _target_name(cfg.get(group))
             for group in ("space", "search", "estimator", "dataset")
         }
+        # A benchmark estimator reads its own data set (the dataset group goes unused); tables
+        # over runs must group by that one, e.g. NB201's cifar100, not by the default digits.
+        names["dataset"] = getattr(estimator, "dataset_name", None) or names["dataset"]
         one_shot = cfg.search.get("searcher") is not None
         # A one-shot search is named by its config, so the same command finds its checkpoint.
         study_name = cfg.study or (
@@ -99,6 +105,10 @@ class Experiment:
         study.pruner = (
             instantiate(pruner, "search.pruner") if pruner else optuna.pruners.NopPruner()
         )
+        if cfg.get("arch"):  # nasrun-train: the one architecture given is the first trial
+            fixed = resolve_arch(str(cfg.arch), space)
+            if not study.get_trials(deepcopy=False):
+                study.enqueue_trial(space.to_params(fixed))
         hpo = instantiate(cfg.hpo, "hpo") if cfg.get("hpo") else None
         if hpo is not None:
             if one_shot:
@@ -116,11 +126,22 @@ class Experiment:
             "study": study_name,
             "run_dir": str(run_dir),
         }
-        run = None
+        run, final = None, None
         if one_shot:
             run = OneShotRun.from_config(cfg, space, dataset, estimator, study_name)
+            if cfg.search.get("final_train"):
+                final = _final_training(cfg, storage, study_name, space, dataset, trainer, info)
         return cls(
-            study, space, estimator, budget, Path(run_dir), info, bool(cfg.verbose), run, hpo
+            study,
+            space,
+            estimator,
+            budget,
+            Path(run_dir),
+            info,
+            bool(cfg.verbose),
+            run,
+            hpo,
+            final,
         )
 
     # -- running ----------------------------------------------------------------------------
@@ -158,7 +179,19 @@ class Experiment:
         if self.verbose:
             frame = trials_frame(self.study.get_trials(deepcopy=False))
             print_top_trials(frame, self.info["objective"]["direction"])
+        if self.final is not None:
+            summary["final_train"] = self._train_final()
         return summary
+
+    def _train_final(self) -> dict[str, Any]:
+        """Trains the search's answer (its last derived architecture) from scratch."""
+        complete = self.study.get_trials(deepcopy=False, states=(TrialState.COMPLETE,))
+        if not complete:
+            raise NasrunError("search.final_train: the search recorded no architecture")
+        if not self.final.study.get_trials(deepcopy=False):
+            arch = self.space.from_params(complete[-1].params)
+            self.final.study.enqueue_trial(self.space.to_params(arch))
+        return self.final.run()
 
     def _objective(self, trial: optuna.Trial, progress: RunProgress) -> float:
         progress.trial_started(trial.number)
@@ -202,6 +235,20 @@ class Experiment:
                 study.stop()
 
         return callback
+
+
+def _final_training(cfg, storage, study_name, space, dataset, trainer, info) -> Experiment:
+    """The evaluation phase of a one-shot search, as its own study and run directory
+    (``<run_dir>/final_train``): the trainer's full schedule on the derived architecture."""
+    estimator = LowFidelityEstimator(space, dataset, trainer, epochs=trainer.epochs)
+    name = f"{study_name}-final"
+    study = open_study(storage, name, estimator.objective.direction)
+    study.set_user_attr("seed", int(cfg.seed))
+    final_dir = Path(info["run_dir"]) / "final_train"
+    final_info = {**info, "estimator": "final_train", "study": name, "run_dir": str(final_dir)}
+    return Experiment(
+        study, space, estimator, Budget(trials=1), final_dir, final_info, bool(cfg.verbose)
+    )
 
 
 def _record(trial: optuna.Trial, result: Result) -> None:

@@ -35,6 +35,7 @@ class RunSchema:
     output_root: str = "outputs"
     storage: str = "sqlite:///outputs/nasrun.db"
     study: str | None = None
+    arch: str | None = None  # a zoo name or genotype string: train this architecture only
 
 
 ConfigStore.instance().store(name="nasrun_schema", node=RunSchema)

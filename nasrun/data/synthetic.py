@@ -37,7 +37,10 @@ class Synthetic(DataModule):
         y = torch.arange(num_examples) % num_classes
         shifts = torch.randint(-2, 3, (num_examples, 2), generator=g)
         x = torch.stack(
-            [torch.roll(prototypes[c], tuple(s.tolist()), dims=(1, 2)) for c, s in zip(y, shifts)]
+            [
+                torch.roll(prototypes[c], tuple(s.tolist()), dims=(1, 2))
+                for c, s in zip(y, shifts, strict=True)
+            ]
         )
         x = x * (0.5 + torch.rand(num_examples, 1, 1, 1, generator=g))
         x = x + noise * torch.randn(x.shape, generator=g)

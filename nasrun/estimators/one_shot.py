@@ -50,13 +50,23 @@ class OneShotEstimator(Estimator):
 
     def check_space(self, space: SearchSpace) -> None:
         if type(space).supernet is SearchSpace.supernet:
-            raise NasrunError(f"estimator=one_shot needs a space with a supernet; space {space.name!r} has none")
+            raise NasrunError(
+                f"estimator=one_shot needs a space with a supernet; space {space.name!r} has none"
+            )
 
     def build_supernet(self, seed: int = 0) -> Supernet:
         data = self.dataset
         with torch.random.fork_rng(devices=[]):
             torch.manual_seed(seed)
-            net = self.space.supernet(data.num_classes, data.input_shape, **self.supernet_options)
+            try:
+                net = self.space.supernet(
+                    data.num_classes, data.input_shape, **self.supernet_options
+                )
+            except TypeError as error:  # an option this space's supernet does not take
+                raise NasrunError(
+                    f"space {self.space.name!r}: its supernet does not take the options "
+                    f"{dict(self.supernet_options)} ({error})"
+                ) from None
         return net.to(data.device)
 
     def _train(self, seed: int, on_epoch: Callable[[EpochStats], None] | None) -> Supernet:

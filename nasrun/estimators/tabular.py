@@ -20,6 +20,7 @@ budgets in simulated seconds a scale comparable to the paper's.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 from collections.abc import Callable
 
@@ -133,10 +134,9 @@ class TabularEstimator(Estimator):
         complete = study.get_trials(deepcopy=False, states=(optuna.trial.TrialState.COMPLETE,))
         spent = cost + sum(t.user_attrs.get("cost_s", 0.0) for t in complete)
         if spent >= self.max_simulated_seconds:
-            try:
+            # Ask-and-tell callers run their own loop (stop() raises there); they read cost_s.
+            with contextlib.suppress(RuntimeError):
                 study.stop()
-            except RuntimeError:
-                pass  # ask-and-tell callers run their own loop; they read the summed cost_s
 
 
 @functools.cache

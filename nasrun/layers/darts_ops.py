@@ -38,7 +38,8 @@ class SepConv(nn.Sequential):
 
     def __init__(self, c_in: int, c_out: int, kernel: int, stride: int, affine: bool = True):
         super().__init__(
-            DilConv(c_in, c_in, kernel, stride, 1, affine), DilConv(c_in, c_out, kernel, 1, 1, affine)
+            DilConv(c_in, c_in, kernel, stride, 1, affine),
+            DilConv(c_in, c_out, kernel, 1, 1, affine),
         )
 
 

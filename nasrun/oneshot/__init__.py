@@ -2,7 +2,8 @@
 
 from nasrun.oneshot.base import OneShotSearcher
 from nasrun.oneshot.darts import DartsSearcher
+from nasrun.oneshot.enas import EnasSearcher
 from nasrun.oneshot.gdas import GdasSearcher
 from nasrun.oneshot.spos import SposSearcher
 
-__all__ = ["DartsSearcher", "GdasSearcher", "OneShotSearcher", "SposSearcher"]
+__all__ = ["DartsSearcher", "EnasSearcher", "GdasSearcher", "OneShotSearcher", "SposSearcher"]

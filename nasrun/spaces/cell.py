@@ -67,7 +67,9 @@ class CellSpace(SearchSpace):
 
     # -- genotypes ------------------------------------------------------------------------
 
-    def concat_of(self, nodes: Sequence[tuple[tuple[str, int], tuple[str, int]]]) -> tuple[int, ...]:
+    def concat_of(
+        self, nodes: Sequence[tuple[tuple[str, int], tuple[str, int]]]
+    ) -> tuple[int, ...]:
         if self.output == "all":
             return tuple(range(2, 2 + len(nodes)))
         return CellGenotype(tuple(nodes), (), ()).unused_states()
@@ -80,7 +82,9 @@ class CellSpace(SearchSpace):
                 tuple((values[f"{cell}_n{k}_op{b}"], values[f"{cell}_n{k}_in{b}"]) for b in (0, 1))
                 for k in range(self.num_nodes)
             )
-            combine = tuple(values.get(f"{cell}_n{k}_combine", "add") for k in range(self.num_nodes))
+            combine = tuple(
+                values.get(f"{cell}_n{k}_combine", "add") for k in range(self.num_nodes)
+            )
             cells[cell] = CellGenotype(nodes, self.concat_of(nodes), combine)
         return Genotype(**cells)
 

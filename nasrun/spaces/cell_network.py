@@ -49,7 +49,11 @@ class Cell(nn.Module):
         )
         # A NASNet "concat" combine doubles a node's channels; a 1x1 conv brings them back.
         self.projections = nn.ModuleDict(
-            {str(k): ReLUConvBN(2 * c, c, 1) for k, how in enumerate(genotype.combine) if how == "concat"}
+            {
+                str(k): ReLUConvBN(2 * c, c, 1)
+                for k, how in enumerate(genotype.combine)
+                if how == "concat"
+            }
         )
         self.multiplier = len(genotype.concat)
 

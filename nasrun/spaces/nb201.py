@@ -126,7 +126,9 @@ class NB201Space(SearchSpace):
             for j, token in enumerate(tokens):
                 op, _, source = token.partition("~")
                 if source != str(j):
-                    raise NasrunError(f"nb201: node {i} input {j} must read 'op~{j}', got {token!r}")
+                    raise NasrunError(
+                        f"nb201: node {i} input {j} must read 'op~{j}', got {token!r}"
+                    )
                 if op not in OPS:
                     raise NasrunError(f"nb201: unknown op {op!r}; choose from {', '.join(OPS)}")
                 arch.append(op)

@@ -32,7 +32,9 @@ class NB201MixedCell(nn.Module):
             nn.ModuleList(NB201_OPS[op](channels) for op in OPS) for _ in EDGES
         )
 
-    def forward(self, x: torch.Tensor, weights: torch.Tensor, active: list[list[int]]) -> torch.Tensor:
+    def forward(
+        self, x: torch.Tensor, weights: torch.Tensor, active: list[list[int]]
+    ) -> torch.Tensor:
         nodes = [x]
         for i in range(1, NUM_NODES):
             node = 0

@@ -8,7 +8,7 @@ import torch
 
 from nasrun.data import Synthetic
 from nasrun.errors import NasrunError
-from nasrun.oneshot import DartsSearcher, GdasSearcher, SposSearcher
+from nasrun.oneshot import DartsSearcher, EnasSearcher, GdasSearcher, SposSearcher
 from nasrun.spaces import ChainSpace
 
 DATA = Synthetic(num_classes=4, channels=1, image_size=8, num_examples=160, noise=0.3)
@@ -18,6 +18,7 @@ SEARCHERS = {
     "darts2": lambda: DartsSearcher(order=2, epochs=2, batch_size=32),
     "gdas": lambda: GdasSearcher(epochs=2, batch_size=32),
     "spos": lambda: SposSearcher(epochs=2, batch_size=32, samples=3),
+    "enas": lambda: EnasSearcher(epochs=2, batch_size=32, controller_steps=3, samples=2),
 }
 
 

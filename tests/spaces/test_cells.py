@@ -1,0 +1,124 @@
+"""The cell spaces (dag, nasnet_cell), their ops, genotype strings, networks and supernets."""
+
+from __future__ import annotations
+
+import random
+
+import pytest
+import torch
+
+from nasrun.errors import NasrunError
+from nasrun.layers.darts_ops import OPS
+from nasrun.spaces import DagSpace, NasnetCellSpace
+from nasrun.spaces.genotype import Genotype
+from nasrun.zoo import ZOO
+
+TINY = {"channels": 4}
+SPACES = [
+    DagSpace(layers=5, **TINY),
+    DagSpace(num_nodes=2, ops=("skip_connect", "sep_conv_3x3"), layers=3, **TINY),
+    NasnetCellSpace(num_blocks=3, cells_per_stage=1, **TINY),
+]
+
+
+@pytest.mark.parametrize("name", sorted(OPS))
+@pytest.mark.parametrize("stride", [1, 2])
+def test_every_op_runs_forward_and_backward(name, stride):
+    op = OPS[name](4, stride, True)
+    x = torch.randn(2, 4, 9, 9, requires_grad=True)  # odd: reductions must round alike
+    y = op(x)
+    assert y.shape == ((2, 4, 5, 5) if stride == 2 else (2, 4, 9, 9))
+    y.sum().backward()
+    assert x.grad is not None
+
+
+@pytest.mark.parametrize("space", SPACES, ids=lambda s: s.name)
+def test_samples_round_trip_and_train(space):
+    rng = random.Random(0)
+    for _ in range(4):
+        arch = space.sample(rng)
+        assert space.from_string(space.to_string(arch)) == arch
+        model = space.build(arch, 3, (1, 8, 8), auxiliary=True, drop_path_prob=0.2)
+        model.train()
+        out = model(torch.randn(2, 1, 8, 8))
+        assert out.shape == (2, 3) and model.last_aux_logits.shape == (2, 3)
+        (out.sum() + model.last_aux_logits.sum()).backward()
+
+
+@pytest.mark.parametrize("space", SPACES, ids=lambda s: s.name)
+def test_mutation_changes_exactly_one_decision(space):
+    rng = random.Random(1)
+    arch = space.sample(rng)
+    for _ in range(20):
+        child = space.mutate(arch, rng)
+        assert sum(a != b for a, b in zip(arch, child, strict=True)) == 1
+        space.build(child, 3, (1, 8, 8))  # every mutant is a valid network
+        arch = child
+
+
+@pytest.mark.parametrize("space", SPACES, ids=lambda s: s.name)
+@pytest.mark.parametrize("partial_channels", [1, 2])
+def test_supernet_mixes_runs_single_paths_and_derives_a_valid_arch(space, partial_channels):
+    torch.manual_seed(0)
+    net = space.supernet(3, (1, 8, 8), partial_channels=partial_channels)
+    x = torch.randn(2, 1, 8, 8)
+    net(x).sum().backward()
+    assert all(a.grad is not None for a in net.arch_parameters())
+    arch = space.sample(random.Random(2))
+    assert net(x, arch=arch).shape == (2, 3)
+    derived = net.derive()
+    assert space.from_string(space.to_string(derived)) == derived
+    if "none" in space.ops:
+        assert "none" not in space.to_string(derived)
+
+
+def test_darts_search_network_has_the_reference_parameter_count():
+    # DARTS' train_search.py logs "param size = 1.930618MB" (8 cells, 16 channels, CIFAR-10).
+    net = DagSpace().supernet(10, (3, 32, 32))
+    assert sum(p.numel() for p in net.weight_parameters()) == 1_930_618
+
+
+@pytest.mark.parametrize("name", sorted(ZOO))
+def test_zoo_architectures_parse_in_their_space(name):
+    entry = ZOO[name]
+    space = entry.make_space()
+    arch = entry.arch()
+    assert space.from_string(space.to_string(arch)) == arch
+
+
+def test_darts_v2_matches_its_paper_size():
+    from nasrun.training import count_params
+
+    entry = ZOO["darts_v2"]
+    model = entry.make_space().build(entry.arch(), 10, (3, 32, 32))
+    params = count_params(model) - count_params(model.auxiliary_head)
+    assert params == 3_349_342  # the DARTS code base's count; the paper rounds to 3.3M
+
+
+def test_nasnet_cell_outputs_its_unused_states_and_combines_by_concat():
+    space = NasnetCellSpace(num_blocks=2, cells_per_stage=1, channels=4)
+    text = (
+        "Genotype(normal=[('skip_connect', 0), ('conv_3x3', 1), ('sep_conv_3x3', 2), "
+        "('max_pool_3x3', 0)], normal_concat=[3], reduce=[('conv_1x1', 0), ('conv_1x1', 1), "
+        "('skip_connect', 0), ('avg_pool_3x3', 1)], reduce_concat=[2, 3], "
+        "normal_combine=['concat', 'add'])"
+    )
+    arch = space.from_string(text)
+    assert space.to_string(arch) == text
+    assert space.build(arch, 3, (1, 8, 8))(torch.randn(2, 1, 8, 8)).shape == (2, 3)
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("normal=[]", "expected 'Genotype"),
+        ("Genotype(normal=[('sep_conv_3x3', 0)], reduce=[])", "two \\(op, input\\) pairs"),
+        ("Genotype(normal=__import__('os'), reduce=[])", "cannot read normal"),
+        (str(Genotype.parse(ZOO["darts_v2"].genotype)).replace("dil_conv_3x3", "nope"), "nope"),
+        (ZOO["darts_v2"].genotype.replace("normal_concat=[2, 3, 4, 5]", "normal_concat=[2]"), "concat"),
+        (ZOO["enas"].genotype, "5 nodes"),
+    ],
+)
+def test_malformed_genotypes_are_refused_in_one_line(text, message):
+    with pytest.raises(NasrunError, match=message):
+        DagSpace().from_string(text)
