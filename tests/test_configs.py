@@ -28,13 +28,19 @@ def test_config_composes_and_instantiates(compose_config, tmp_path, group, optio
     extra = []
     if group == "search" and option == "grid":  # a grid needs a space small enough to list
         extra = ["space.num_layers=2"]
-    if group == "dataset" and option.startswith("cifar"):
-        write_fake_cifar(tmp_path / option, option)
+    own_dataset = group == "dataset" or (
+        group == "experiment"
+        and "override /dataset" in (CONFIG_DIR / group / f"{option}.yaml").read_text()
+    )
+    cfg = compose_config(override, *extra) if own_dataset else None
+    if own_dataset and cfg.dataset._target_.startswith("nasrun.data.Cifar"):
+        name = cfg.dataset._target_.rsplit(".", 1)[-1].lower()
+        write_fake_cifar(tmp_path / name, name)
         extra = [f"data_dir={tmp_path}", "dataset.valid_size=10"]
     cfg = (
-        compose_config(override, "dataset=synthetic", *extra)
-        if group != "dataset"
-        else compose_config(override, *extra)
+        compose_config(override, *extra)
+        if own_dataset
+        else compose_config(override, "dataset=synthetic", *extra)
     )
     dataset = instantiate(cfg.dataset, "dataset", device="cpu")
     space = instantiate(cfg.space, "space")
