@@ -12,6 +12,7 @@ from optuna.storages import BaseStorage
 from nasrun.errors import NasrunError
 
 JOURNAL_PREFIX = "journal:///"
+MEMORY = "memory"
 
 
 def open_storage(url: str) -> BaseStorage:
@@ -19,8 +20,12 @@ def open_storage(url: str) -> BaseStorage:
 
     ``sqlite:///path.db`` and any SQLAlchemy URL (``postgresql://...``) give an RDB storage;
     ``journal:///path.log`` gives a JournalStorage file, which suits many workers on a shared
-    file system without a database server.
+    file system without a database server. ``memory`` keeps the study in this process only: no
+    resume and no second worker, but no database round trip per trial either, which is what
+    thousands of short runs of table look-ups need (the run directory still gets its tables).
     """
+    if url == MEMORY:
+        return optuna.storages.InMemoryStorage()
     try:
         if url.startswith(JOURNAL_PREFIX):
             from optuna.storages.journal import JournalFileBackend, JournalStorage

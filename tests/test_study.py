@@ -128,3 +128,10 @@ def test_journal_storage_url(tmp_path):
         )
         == 2
     )
+
+
+def test_memory_storage_is_private_to_the_process():
+    # storage=memory: for many short runs (scripts/reproduce_nb201.py); nothing is shared.
+    storage = open_storage("memory")
+    assert isinstance(storage, optuna.storages.InMemoryStorage)
+    assert open_storage("memory") is not storage

@@ -12,6 +12,7 @@ from nasrun.cli.errors import fail
 from nasrun.errors import NasrunError
 from nasrun.report.aggregate import aggregate, load_summaries, markdown
 from nasrun.report.plots import load_trials, plot_best_so_far, plot_pareto
+from nasrun.report.published import PUBLISHED, write_comparison
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -28,6 +29,11 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument(
         "--no-plots", action="store_true", help="skip best_so_far.png and pareto.png"
     )
+    parser.add_argument(
+        "--compare",
+        choices=sorted(PUBLISHED),
+        help="also write compare_<NAME>.csv/.md: the paper's published numbers beside nasrun's",
+    )
     args = parser.parse_args(argv)
     try:
         runs = load_summaries(args.dirs)
@@ -39,6 +45,9 @@ def main(argv: list[str] | None = None) -> None:
     table.to_csv(out / "report.csv", index=False)
     (out / "report.md").write_text(markdown(table))
     written = [out / "report.csv", out / "report.md"]
+    if args.compare:
+        text, paths = write_comparison(table, out, args.compare)
+        written += paths
     if not args.no_plots:
         trials = load_trials(runs)
         plots = (
@@ -47,6 +56,8 @@ def main(argv: list[str] | None = None) -> None:
         )
         written += [p for p in plots if p is not None]
     _print(table)
+    if args.compare:
+        Console().print(text, markup=False, highlight=False, soft_wrap=True)
     Console(stderr=True).print(f"wrote {', '.join(map(str, written))} ({len(runs)} runs)")
 
 

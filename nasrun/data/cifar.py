@@ -46,7 +46,9 @@ class _Cifar(DataModule):
             )
         try:
             x, y = _read_batches([root / self.folder / f for f in self.train_files], self.label_key)
-            test = Split(*_read_batches([root / self.folder / f for f in self.test_files], self.label_key))
+            test = Split(
+                *_read_batches([root / self.folder / f for f in self.test_files], self.label_key)
+            )
         except (OSError, KeyError, ValueError, pickle.UnpicklingError, EOFError) as error:
             raise NasrunError(f"{self.name}: cannot read {root / self.folder}: {error!r}") from None
         device = torch.device(device)
@@ -58,7 +60,11 @@ class _Cifar(DataModule):
         valid = Split(x[:valid_size], y[:valid_size])
         norm = lambda s: Split(standardise(s.x, train.x).to(device), s.y.to(device))  # noqa: E731
         super().__init__(
-            norm(train), norm(valid), norm(test), num_classes=self.classes, augment=augment,
+            norm(train),
+            norm(valid),
+            norm(test),
+            num_classes=self.classes,
+            augment=augment,
             cutout=cutout,
         )
 

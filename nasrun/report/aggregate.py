@@ -70,12 +70,12 @@ def markdown(table: pd.DataFrame, scale: float = 1.0) -> str:
     lines = ["| " + " | ".join(header) + " |", "| " + " | ".join("---" for _ in header) + " |"]
     for _, row in table.iterrows():
         cells = [str(row[k]) for k in keys]
-        cells += [_mean_std(row[f"{m}_mean"], row[f"{m}_std"]) for m in measures]
+        cells += [mean_std(row[f"{m}_mean"], row[f"{m}_std"]) for m in measures]
         lines.append("| " + " | ".join(cells) + " |")
     return "\n".join(lines) + "\n"
 
 
-def _mean_std(mean: float, std: float) -> str:
+def mean_std(mean: float, std: float) -> str:
     if pd.isna(mean):
         return ""
     digits = 2 if abs(mean) >= 10 else 4
