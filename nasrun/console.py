@@ -88,14 +88,8 @@ def print_top_trials(frame: pd.DataFrame, direction: str, top: int = 10) -> None
         console.print("[red]no trial completed[/]")
         return
     best = complete.sort_values("value", ascending=direction == "minimize").head(top)
-    table = Table(title=f"top {len(best)} of {len(complete)} complete trials", title_justify="left")
-    for column in ("#", "arch", "value", "test", "params", "MFLOPs", "seconds"):
-        if column == "arch":  # genotypes run long: one line each, cut at the table's edge
-            table.add_column(column, overflow="ellipsis", no_wrap=True, ratio=1)
-        else:
-            table.add_column(column, justify="right", no_wrap=True)
-    for row in best.itertuples(index=False):
-        table.add_row(
+    rows = [
+        (
             str(row.number),
             str(row.arch),
             f"{row.value:.4f}",
@@ -104,6 +98,20 @@ def print_top_trials(frame: pd.DataFrame, direction: str, top: int = 10) -> None
             _maybe(row.flops, "{:.1f}", scale=1e-6),
             _maybe(row.cost_s, "{:.1f}"),
         )
+        for row in best.itertuples(index=False)
+    ]
+    table = Table(title=f"top {len(best)} of {len(complete)} complete trials", title_justify="left")
+    columns = ("#", "arch", "value", "test", "params", "MFLOPs", "seconds")
+    widths = [max(len(c), *(len(row[i]) for row in rows)) for i, c in enumerate(columns)]
+    # Numbers are never cut; genotypes run long, so the arch column gets the width left over.
+    arch_width = max(20, console.width - sum(w + 3 for i, w in enumerate(widths) if i != 1) - 4)
+    for i, column in enumerate(columns):
+        if column == "arch":
+            table.add_column(column, overflow="ellipsis", no_wrap=True, max_width=arch_width)
+        else:
+            table.add_column(column, justify="right", no_wrap=True, min_width=widths[i])
+    for row in rows:
+        table.add_row(*row)
     console.print(table)
 
 
