@@ -30,7 +30,9 @@ def train_arguments(args: list[str]) -> list[str]:
     """The ``nasrun`` arguments that train the architecture named in ``args``."""
     given = _keys(args)
     if "arch" not in given and "experiment" not in given:
-        fail("nasrun-train: give arch=<zoo name | genotype string> (see README, Published architectures)")
+        fail(
+            "nasrun-train: give arch=<zoo name | genotype string> (see README, Published architectures)"
+        )
     arch = next((a.split("=", 1)[1] for a in args if a.startswith("arch=")), "")
     from nasrun.zoo import ZOO  # after the cheap checks: imports torch
 

@@ -144,7 +144,9 @@ def test_failing_trials_are_recorded_and_the_search_goes_on(tmp_path):
 
 def test_help_lists_groups_and_cfg_prints_config(tmp_path):
     out = run_cli(tmp_path, "--help").stdout
-    groups = dict(line.split(": ", 1) for line in out.splitlines() if line.startswith(("space: ", "search: ")))
+    groups = dict(
+        line.split(": ", 1) for line in out.splitlines() if line.startswith(("space: ", "search: "))
+    )
     assert "chain" in groups["space"].split(", ") and "random" in groups["search"].split(", ")
     cfg = run_cli(tmp_path, "--cfg", "job", "seed=5").stdout
     assert "seed: 5" in cfg and "_target_: nasrun.spaces.ChainSpace" in cfg

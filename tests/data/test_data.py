@@ -55,7 +55,9 @@ def test_synthetic_has_the_asked_shape():
     assert set(data.train.y.tolist()) == {0, 1, 2, 3}
 
 
-@pytest.mark.parametrize(("name", "cls", "classes"), [("cifar10", Cifar10, 10), ("cifar100", Cifar100, 100)])
+@pytest.mark.parametrize(
+    ("name", "cls", "classes"), [("cifar10", Cifar10, 10), ("cifar100", Cifar100, 100)]
+)
 def test_cifar_reads_local_python_batches(tmp_path, name, cls, classes):
     write_fake_cifar(tmp_path, name)
     data = cls(root=tmp_path, valid_size=10)

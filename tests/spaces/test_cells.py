@@ -115,7 +115,10 @@ def test_nasnet_cell_outputs_its_unused_states_and_combines_by_concat():
         ("Genotype(normal=[('sep_conv_3x3', 0)], reduce=[])", "two \\(op, input\\) pairs"),
         ("Genotype(normal=__import__('os'), reduce=[])", "cannot read normal"),
         (str(Genotype.parse(ZOO["darts_v2"].genotype)).replace("dil_conv_3x3", "nope"), "nope"),
-        (ZOO["darts_v2"].genotype.replace("normal_concat=[2, 3, 4, 5]", "normal_concat=[2]"), "concat"),
+        (
+            ZOO["darts_v2"].genotype.replace("normal_concat=[2, 3, 4, 5]", "normal_concat=[2]"),
+            "concat",
+        ),
         (ZOO["enas"].genotype, "5 nodes"),
     ],
 )
