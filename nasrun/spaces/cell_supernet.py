@@ -23,7 +23,7 @@ from nasrun.layers.darts_ops import OPS, FactorizedReduce
 from nasrun.layers.nb201_ops import ReLUConvBN
 from nasrun.spaces.base import Arch
 from nasrun.spaces.genotype import CELLS, CellGenotype, Genotype
-from nasrun.spaces.supernet import Supernet
+from nasrun.spaces.supernet import Supernet, active_choices
 
 
 def edges_of(num_nodes: int) -> list[tuple[int, int]]:
@@ -195,11 +195,7 @@ class CellSupernet(Supernet):
             mixes = weights[: len(CELLS)]
         else:
             mixes = [torch.softmax(alpha, dim=-1) for alpha in self.alphas]
-        # One host sync per forward pass: which ops carry weight (all, unless one-hot).
-        active = [
-            [[i for i, on in enumerate(row) if on] for row in (mix != 0).cpu().tolist()]
-            for mix in mixes
-        ]
+        active = [active_choices(mix) for mix in mixes]
         edge_weights = [self._edge_weights(c) for c in range(len(CELLS))]
         s0 = s1 = self.stem(x)
         for cell, reduction in zip(self.cells, self.reduction, strict=True):

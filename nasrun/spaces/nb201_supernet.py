@@ -16,7 +16,7 @@ from torch import nn
 from nasrun.layers.nb201_ops import NB201_OPS
 from nasrun.spaces.base import Arch
 from nasrun.spaces.nb201 import EDGES, NUM_NODES, OPS, NB201Network, NB201Space
-from nasrun.spaces.supernet import Supernet
+from nasrun.spaces.supernet import Supernet, active_choices
 
 
 class NB201MixedCell(nn.Module):
@@ -87,7 +87,5 @@ class NB201Supernet(Supernet):
             active = [[k] for k in chosen]
         else:
             mix = torch.softmax(self.alphas, dim=-1) if weights is None else weights[0]
-            # One host sync per forward pass: which ops carry weight (all, unless one-hot).
-            nonzero = (mix != 0).cpu().tolist()
-            active = [[k for k, on in enumerate(row) if on] for row in nonzero]
+            active = active_choices(mix)
         return self.network(x, weights=mix, active=active)

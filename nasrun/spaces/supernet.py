@@ -20,6 +20,12 @@ from torch import nn
 from nasrun.spaces.base import Arch, SearchSpace
 
 
+def active_choices(mix: torch.Tensor) -> list[list[int]]:
+    """Per row of mixing weights, the choices that carry weight (all, unless one-hot), so that
+    zero-weight ops are not run. One host sync per call."""
+    return [[k for k, on in enumerate(row) if on] for row in (mix != 0).cpu().tolist()]
+
+
 class Supernet(nn.Module, ABC):
     """Base class of every space's supernet (an ``nn.Module``)."""
 
