@@ -9,6 +9,7 @@ from pathlib import Path
 import pandas as pd
 
 from nasrun.errors import NasrunError
+from nasrun.report.results import markdown_table
 
 GROUP_BY = ["search", "space", "estimator", "dataset"]
 MEASURES = [
@@ -66,13 +67,15 @@ def markdown(table: pd.DataFrame, scale: float = 1.0) -> str:
     """The table with each measure as ``mean ± std``."""
     keys = [c for c in table.columns if not c.endswith(("_mean", "_std"))]
     measures = [c.removesuffix("_mean") for c in table.columns if c.endswith("_mean")]
-    header = keys + measures
-    lines = ["| " + " | ".join(header) + " |", "| " + " | ".join("---" for _ in header) + " |"]
-    for _, row in table.iterrows():
-        cells = [str(row[k]) for k in keys]
-        cells += [mean_std(row[f"{m}_mean"], row[f"{m}_std"]) for m in measures]
-        lines.append("| " + " | ".join(cells) + " |")
-    return "\n".join(lines) + "\n"
+    cells = pd.DataFrame(
+        [
+            [str(row[k]) for k in keys]
+            + [mean_std(row[f"{m}_mean"], row[f"{m}_std"]) for m in measures]
+            for _, row in table.iterrows()
+        ],
+        columns=keys + measures,
+    )
+    return markdown_table(cells) + "\n"
 
 
 def mean_std(mean: float, std: float) -> str:

@@ -24,7 +24,7 @@ from nasrun.errors import NasrunError
 from nasrun.layers.darts_ops import DARTS_OPS, NASNET_OPS, OPS
 from nasrun.spaces.base import Arch, Decision, SearchSpace
 from nasrun.spaces.cell_network import CellNetwork
-from nasrun.spaces.genotype import CELLS, COMBINES, CellGenotype, Genotype
+from nasrun.spaces.genotype import CELLS, COMBINES, CellGenotype, Genotype, unused_states
 from nasrun.spaces.supernet import Supernet
 
 
@@ -72,7 +72,7 @@ class CellSpace(SearchSpace):
     ) -> tuple[int, ...]:
         if self.output == "all":
             return tuple(range(2, 2 + len(nodes)))
-        return CellGenotype(tuple(nodes), (), ()).unused_states()
+        return unused_states(tuple(nodes))
 
     def genotype(self, arch: Arch) -> Genotype:
         values = dict(zip((d.name for d in self.decisions), self.validate(arch), strict=True))

@@ -161,9 +161,9 @@ class CellSupernet(Supernet):
                 block = weights[start : start + k + 2]
                 best_op = block.argmax(dim=-1)
                 strength = block.max(dim=-1).values
-                inputs = sorted(strength.topk(min(2, k + 2)).indices.tolist())
+                inputs = sorted(strength.topk(2).indices.tolist())  # node k has k + 2 >= 2 inputs
                 pairs = [(self.space.ops[int(best_op[j])], j) for j in inputs]
-                nodes.append(tuple(pairs * 2)[:2])  # one input (a lone first node): twice
+                nodes.append(tuple(pairs))
                 start += k + 2
             nodes = tuple(nodes)
             combine = ("add",) * len(nodes)

@@ -27,6 +27,12 @@ COMBINES = ("add", "concat")
 _RANGE = re.compile(r"^range\(\s*(\d+)\s*,\s*(\d+)\s*\)$")
 
 
+def unused_states(nodes: tuple[tuple[Pair, Pair], ...]) -> tuple[int, ...]:
+    """The nodes that no later node reads (NASNet's rule for the cell output)."""
+    used = {index for node in nodes for _, index in node}
+    return tuple(k for k in range(2, 2 + len(nodes)) if k not in used)
+
+
 @dataclass(frozen=True)
 class CellGenotype:
     """One cell: per node two ``(op, input)`` pairs and a combine op; the concatenated states."""
@@ -34,11 +40,6 @@ class CellGenotype:
     nodes: tuple[tuple[Pair, Pair], ...]
     concat: tuple[int, ...]
     combine: tuple[str, ...]  # one per node
-
-    def unused_states(self) -> tuple[int, ...]:
-        """The nodes that no later node reads (NASNet's rule for the cell output)."""
-        used = {index for node in self.nodes for _, index in node}
-        return tuple(k for k in range(2, 2 + len(self.nodes)) if k not in used)
 
 
 @dataclass(frozen=True)
