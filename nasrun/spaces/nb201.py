@@ -8,9 +8,8 @@ group per node listing ``op~j`` for its inputs::
 
     |nor_conv_3x3~0|+|none~0|nor_conv_3x3~1|+|skip_connect~0|none~1|skip_connect~2|
 
-The decisions are the edges in that reading order, so ``to_string`` is a plain join. NB201's
-benchmark index is not an enumeration order of the edges (its row 0 is ``|avg_pool_3x3~0|+...``);
-the tabular benchmark (:mod:`nasrun.benchmarks.nb201`) maps strings to indices.
+The decisions are the edges in that reading order, so ``to_string`` is a plain join.
+:meth:`NB201Space.benchmark_order` lists every cell in the benchmark's index order.
 
 The network is NB201's macro skeleton: a 3x3 conv stem of ``channels`` channels, three stages
 of ``cells_per_stage`` cells joined by residual blocks that halve the resolution and double the
@@ -19,6 +18,8 @@ channels, then BN-ReLU, global average pooling and a linear classifier.
 
 from __future__ import annotations
 
+import itertools
+import random
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -133,6 +134,17 @@ class NB201Space(SearchSpace):
                     raise NasrunError(f"nb201: unknown op {op!r}; choose from {', '.join(OPS)}")
                 arch.append(op)
         return tuple(arch)
+
+    def benchmark_order(self) -> list[Arch]:
+        """All 15,625 cells in NAS-Bench-201's index order (cell ``i`` is benchmark index ``i``).
+
+        NB201 built its index by listing the edges' op choices as a product (first edge slowest)
+        and shuffling that list with Python's ``random.seed(88)``; AutoDL-Projects'
+        ``generate_meta_info`` asserts the result. Python's shuffle is stable across versions.
+        """
+        archs = list(itertools.product(OPS, repeat=len(EDGES)))
+        random.Random(88).shuffle(archs)
+        return archs
 
     def build(self, arch: Arch, num_classes: int, input_shape: Sequence[int]) -> nn.Module:
         ops = self.validate(arch)
