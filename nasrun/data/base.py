@@ -7,12 +7,15 @@ inside the training loop.
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Iterator
 from dataclasses import dataclass
 
 import torch
+import torch.nn.functional as F
 
 from nasrun.data.augment import cutout, random_crop_flip
+from nasrun.errors import NasrunError
 
 
 @dataclass(frozen=True)
@@ -68,6 +71,22 @@ class DataModule:
     @property
     def device(self) -> torch.device:
         return self.train.x.device
+
+    def resized(self, side: int) -> DataModule:
+        """The same data with images resampled to ``side`` x ``side`` pixels (antialiased), the
+        lower-resolution proxy of a low-fidelity estimate (Chrabaszcz et al. 2017)."""
+        if side < 1:
+            raise NasrunError(f"resolution must be at least 1 pixel, got {side}")
+
+        def resize(split: Split) -> Split:
+            x = F.interpolate(split.x, size=(side, side), mode="bilinear", antialias=True)
+            return Split(x, split.y)
+
+        proxy = copy.copy(self)
+        proxy.train, proxy.valid, proxy.test = (
+            resize(s) for s in (self.train, self.valid, self.test)
+        )
+        return proxy
 
     def train_transform(self, x: torch.Tensor, generator: torch.Generator) -> torch.Tensor:
         """Augmentation for a training batch: CIFAR crop + flip, then cutout, where enabled."""

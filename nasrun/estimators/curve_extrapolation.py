@@ -33,8 +33,12 @@ class CurveExtrapolationEstimator(LowFidelityEstimator):
         min_epochs: int = 3,
         threshold: float = 0.1,
         noise_floor: float = 0.005,
+        **proxy: int | None,
     ) -> None:
-        super().__init__(space, dataset, trainer, epochs=epochs, train_fraction=train_fraction)
+        """``proxy`` holds :class:`LowFidelityEstimator`'s channels, cells and resolution."""
+        super().__init__(
+            space, dataset, trainer, epochs=epochs, train_fraction=train_fraction, **proxy
+        )
         if not 1 <= min_epochs < epochs:
             raise NasrunError("estimator.min_epochs must be at least 1 and below estimator.epochs")
         if not 0 < threshold < 1:

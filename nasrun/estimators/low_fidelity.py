@@ -24,9 +24,11 @@ def trial_seed(trial: optuna.Trial) -> int:
 class LowFidelityEstimator(Estimator):
     """Trains for a few epochs on (a fraction of) the train split; returns validation accuracy.
 
-    Fewer epochs and less data than the final training make each estimate cheap; the ranking
-    of architectures, not their absolute accuracy, is what the search needs (Zela et al. 2018).
-    Validation accuracy is reported after every epoch, so any Optuna pruner can stop a trial.
+    Fewer epochs, less data, a narrower or shallower proxy network (``channels``, ``cells``:
+    see :meth:`SearchSpace.with_network`) and smaller images (``resolution``) make each
+    estimate cheap; the ranking of architectures, not their absolute accuracy, is what the
+    search needs (Zela et al. 2018). The fidelity is recorded on every trial. Validation
+    accuracy is reported after every epoch, so any Optuna pruner can stop a trial.
     """
 
     name = "low_fidelity"
@@ -38,14 +40,21 @@ class LowFidelityEstimator(Estimator):
         trainer: Trainer,
         epochs: int = 3,
         train_fraction: float = 1.0,
+        channels: int | None = None,
+        cells: int | None = None,
+        resolution: int | None = None,
     ) -> None:
         if epochs < 1:
             raise NasrunError("estimator.epochs must be at least 1")
         if not 0 < train_fraction <= 1:
             raise NasrunError("estimator.train_fraction must be in (0, 1]")
-        self.space, self.dataset, self.trainer = space, dataset, trainer
+        self.space = space.with_network(channels=channels, cells=cells)
+        self.dataset = dataset if resolution is None else dataset.resized(resolution)
+        self.trainer = trainer
         self.epochs = epochs
         self.train_fraction = train_fraction
+        proxy = {"channels": channels, "cells": cells, "resolution": resolution}
+        self.proxy = ",".join(f"{k}={v}" for k, v in proxy.items() if v is not None)
 
     def stop_early(self, trial: optuna.Trial, curve: dict[int, float]) -> bool:
         """Whether to end training after the epochs in ``curve``; the study's pruner decides too."""
@@ -111,5 +120,7 @@ class LowFidelityEstimator(Estimator):
             params=params,
             flops=flops,
             cost_s=time.perf_counter() - start,
-            fidelity=f"epochs={epochs},data={self.train_fraction:g}",
+            fidelity=",".join(
+                filter(None, (f"epochs={epochs},data={self.train_fraction:g}", self.proxy))
+            ),
         )

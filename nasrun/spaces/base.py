@@ -12,6 +12,7 @@ order. It is never a module.
 
 from __future__ import annotations
 
+import copy
 import math
 import random
 from abc import ABC, abstractmethod
@@ -65,6 +66,29 @@ class SearchSpace(ABC):
     def supernet(self, num_classes: int, input_shape: Sequence[int], **options: Any) -> Supernet:
         """The weight-sharing form of the space (see :mod:`nasrun.spaces.supernet`)."""
         raise NasrunError(f"space {self.name!r} has no supernet yet")
+
+    def with_network(self, channels: int | None = None, cells: int | None = None) -> SearchSpace:
+        """The same space whose networks start with ``channels`` channels and have ``cells``
+        cells: the cheaper proxy network of a low-fidelity estimate (Zela et al. 2018).
+
+        Only spaces whose width and depth are network settings, not decisions, have one.
+        """
+        if channels is None and cells is None:
+            return self
+        raise NasrunError(
+            f"space={self.name}: its widths and depth are architecture decisions, so "
+            "estimator.channels and estimator.cells apply only to dag, nasnet_cell and nb201"
+        )
+
+    def _with_settings(self, **settings: int | None) -> SearchSpace:
+        """A shallow copy with the given (not None) network settings replaced."""
+        proxy = copy.copy(self)
+        for key, value in settings.items():
+            if value is not None:
+                if value < 1:
+                    raise NasrunError(f"space={self.name}: {key} must be at least 1, got {value}")
+                setattr(proxy, key, value)
+        return proxy
 
     @cached_property
     def decisions(self) -> tuple[Decision, ...]:

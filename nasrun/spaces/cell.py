@@ -138,6 +138,9 @@ class CellSpace(SearchSpace):
 
         return CellSupernet(self, num_classes, input_shape, **options)
 
+    def with_network(self, channels: int | None = None, cells: int | None = None) -> SearchSpace:
+        return self._with_settings(channels=channels, layers=cells)
+
 
 class DagSpace(CellSpace):
     """The ENAS / DARTS micro cell: two inputs per node, DARTS' 8 ops, all nodes concatenated."""

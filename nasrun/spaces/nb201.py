@@ -160,3 +160,9 @@ class NB201Space(SearchSpace):
         from nasrun.spaces.nb201_supernet import NB201Supernet
 
         return NB201Supernet(self, num_classes, input_shape, **options)
+
+    def with_network(self, channels: int | None = None, cells: int | None = None) -> SearchSpace:
+        if cells is not None and cells % 3:
+            raise NasrunError(f"nb201: cells={cells} must be a multiple of 3 (three equal stages)")
+        per_stage = None if cells is None else cells // 3
+        return self._with_settings(channels=channels, cells_per_stage=per_stage)

@@ -70,3 +70,11 @@ def test_nasrun_train_refuses_bad_architectures_in_one_line(tmp_path, args, mess
 @pytest.mark.slow
 def test_the_headline_command_runs_as_typed(tmp_path):
     run_cli(tmp_path, "search=darts", "space=nasnet_cell")
+
+
+def test_a_low_fidelity_proxy_network_is_recorded_on_every_trial(tmp_path):
+    proxy = ("estimator.channels=4", "estimator.cells=2", "estimator.resolution=6")
+    run_cli(tmp_path, "space=dag", "dataset=digits", "budget.trials=2", *proxy, "hydra.run.dir=r")
+    trials, _ = run_dir_results(tmp_path / "r")
+    assert (trials["state"] == "COMPLETE").all()
+    assert set(trials["fidelity"]) == {"epochs=3,data=1,channels=4,cells=2,resolution=6"}
