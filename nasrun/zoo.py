@@ -4,6 +4,13 @@ Each entry holds the genotype as its authors published it (in the DARTS code bas
 or NB201's string), the space it lives in, the CIFAR-10 evaluation network the paper trained,
 and the parameter count the paper reports, so that nasrun's own count can be checked beside it
 (README, "Published architectures"). Counts exclude the auxiliary head, as the papers' do.
+
+Three entries come from their authors' code rather than later transcriptions, because only the
+code reproduces the papers' sizes: NASNet-A (tensorflow/models, slim ``nasnet_utils.py``) and
+AmoebaNet-A (tensorflow/tpu ``amoeba_net/model_specs.py``) fix each cell's concatenated states
+(``used_hiddenstates``), including the normal cell's input ``h_{i-1}``, and ENAS' cell is its
+release script's ``fixed_arc`` (melodyguan/enas ``cifar10_micro_final.sh``) in ENAS' child
+network. TF cells index ``h_i`` as 0 and ``h_{i-1}`` as 1, swapped here into DARTS' notation.
 """
 
 from __future__ import annotations
@@ -94,18 +101,21 @@ ZOO: dict[str, ZooEntry] = {
             network=_DARTS_EVAL,
         ),
         ZooEntry(
+            # ENAS' child network: DARTS' macro plus a second 1x1 conv on the previous cell's
+            # output, and the nodes no node reads as the output. 4.6M needs 20 cells (N=6, as in
+            # DARTS' and NASNet's CIFAR networks); the script's 17 (child_num_layers=15) give 3.89M.
             "enas",
             "Pham et al., ENAS (micro search), ICML 2018",
             "dag",
-            "Genotype(normal=[('sep_conv_3x3', 1), ('skip_connect', 1), ('sep_conv_5x5', 1), "
-            "('skip_connect', 0), ('avg_pool_3x3', 0), ('sep_conv_3x3', 1), ('sep_conv_3x3', 0), "
-            "('avg_pool_3x3', 1), ('sep_conv_5x5', 1), ('avg_pool_3x3', 0)], "
-            "normal_concat=[2, 3, 4, 5, 6], reduce=[('sep_conv_5x5', 0), ('sep_conv_3x3', 1), "
-            "('sep_conv_3x3', 1), ('avg_pool_3x3', 1), ('sep_conv_3x3', 1), ('avg_pool_3x3', 1), "
-            "('avg_pool_3x3', 1), ('sep_conv_5x5', 4), ('sep_conv_3x3', 5), ('sep_conv_5x5', 0)], "
-            "reduce_concat=[2, 3, 4, 5, 6])",
+            "Genotype(normal=[('avg_pool_3x3', 0), ('sep_conv_3x3', 0), ('skip_connect', 0), "
+            "('sep_conv_5x5', 0), ('skip_connect', 0), ('sep_conv_5x5', 1), ('sep_conv_3x3', 1), "
+            "('sep_conv_5x5', 0), ('avg_pool_3x3', 0), ('sep_conv_5x5', 1)], "
+            "normal_concat=[2, 3, 4, 5, 6], reduce=[('sep_conv_3x3', 1), ('sep_conv_3x3', 1), "
+            "('max_pool_3x3', 0), ('avg_pool_3x3', 0), ('sep_conv_5x5', 1), ('sep_conv_5x5', 3), "
+            "('sep_conv_3x3', 1), ('skip_connect', 0), ('max_pool_3x3', 0), ('sep_conv_5x5', 1)], "
+            "reduce_concat=[2, 4, 5, 6])",
             4.6,
-            space_options={"num_nodes": 5},
+            space_options={"num_nodes": 5, "reduce_concat": [2, 4, 5, 6], "input_convs": 2},
             network=_DARTS_EVAL,
         ),
         ZooEntry(
@@ -115,25 +125,30 @@ ZOO: dict[str, ZooEntry] = {
             "Genotype(normal=[('sep_conv_5x5', 1), ('sep_conv_3x3', 0), ('sep_conv_5x5', 0), "
             "('sep_conv_3x3', 0), ('avg_pool_3x3', 1), ('skip_connect', 0), ('avg_pool_3x3', 0), "
             "('avg_pool_3x3', 0), ('sep_conv_3x3', 1), ('skip_connect', 1)], "
-            "normal_concat=[2, 3, 4, 5, 6], reduce=[('sep_conv_5x5', 1), ('sep_conv_7x7', 0), "
+            "normal_concat=[0, 2, 3, 4, 5, 6], reduce=[('sep_conv_5x5', 1), ('sep_conv_7x7', 0), "
             "('max_pool_3x3', 1), ('sep_conv_7x7', 0), ('avg_pool_3x3', 1), ('sep_conv_5x5', 0), "
             "('skip_connect', 3), ('avg_pool_3x3', 2), ('sep_conv_3x3', 2), ('max_pool_3x3', 1)], "
-            "reduce_concat=[4, 5, 6])",
+            "reduce_concat=[3, 4, 5, 6])",
             3.3,
+            space_options={"normal_concat": [0, 2, 3, 4, 5, 6], "reduce_concat": [3, 4, 5, 6]},
             network={**_NASNET_EVAL, "channels": 32},
         ),
         ZooEntry(
+            # DARTS' genotypes.py transcribes AmoebaNet-A from the paper's figure with the nodes
+            # reordered, inputs unswapped and one max-pool reading the other input; this is
+            # the TPU code's cell, whose 1x7/7x1 conv is bottlenecked (see darts_ops).
             "amoebanet_a",
             "Real et al., AmoebaNet-A (N=6, F=36), AAAI 2019",
             "nasnet_cell",
-            "Genotype(normal=[('avg_pool_3x3', 0), ('max_pool_3x3', 1), ('sep_conv_3x3', 0), "
-            "('sep_conv_5x5', 2), ('sep_conv_3x3', 0), ('avg_pool_3x3', 3), ('sep_conv_3x3', 1), "
-            "('skip_connect', 1), ('skip_connect', 0), ('avg_pool_3x3', 1)], "
-            "normal_concat=[4, 5, 6], reduce=[('avg_pool_3x3', 0), ('sep_conv_3x3', 1), "
-            "('max_pool_3x3', 0), ('sep_conv_7x7', 2), ('sep_conv_7x7', 0), ('avg_pool_3x3', 1), "
-            "('max_pool_3x3', 0), ('max_pool_3x3', 1), ('conv_7x1_1x7', 0), ('sep_conv_3x3', 5)], "
-            "reduce_concat=[3, 4, 6])",
+            "Genotype(normal=[('avg_pool_3x3', 1), ('max_pool_3x3', 1), ('sep_conv_3x3', 0), "
+            "('skip_connect', 0), ('skip_connect', 1), ('avg_pool_3x3', 0), ('sep_conv_3x3', 1), "
+            "('sep_conv_5x5', 2), ('avg_pool_3x3', 5), ('sep_conv_3x3', 1)], "
+            "normal_concat=[0, 3, 4, 6], reduce=[('sep_conv_3x3', 0), ('avg_pool_3x3', 1), "
+            "('max_pool_3x3', 1), ('sep_conv_7x7', 2), ('max_pool_3x3', 0), ('max_pool_3x3', 1), "
+            "('sep_conv_3x3', 4), ('conv_7x1_1x7', 1), ('avg_pool_3x3', 0), ('sep_conv_7x7', 1)], "
+            "reduce_concat=[2, 3, 4, 5, 6])",
             3.2,
+            space_options={"normal_concat": [0, 3, 4, 6], "reduce_concat": [2, 3, 4, 5, 6]},
             network={**_NASNET_EVAL, "channels": 36},
         ),
         ZooEntry(

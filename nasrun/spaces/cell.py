@@ -8,6 +8,11 @@ earlier states, each through one op, and combines them. They differ in three cho
 - ``nasnet_cell`` (Zoph et al. 2018): NASNet's 13 ops, each node also chooses its combine op
   (add or concat), and the output concatenates the nodes no other node reads.
 
+``normal_concat`` / ``reduce_concat`` fix a cell's output states instead of the rule, as the
+published networks' own code does: NASNet's and AmoebaNet's TensorFlow cells take the list as a
+per-cell constant (``used_hiddenstates``) that also concatenates the normal cell's input
+``h_{i-1}`` (state 0) and some nodes other nodes read. Such a space searches ops and inputs only.
+
 The decisions per node are ``<cell>_n<k>_in0, _op0, _in1, _op1`` (and ``_combine``); the string
 form is the DARTS code base's ``Genotype(...)`` (see :mod:`nasrun.spaces.genotype`), so published
 genotypes paste in. The network is :class:`~nasrun.spaces.cell_network.CellNetwork`.
@@ -43,16 +48,37 @@ class CellSpace(SearchSpace):
         auxiliary: bool = False,
         drop_path_prob: float = 0.0,
         stem_multiplier: int = 3,
+        input_convs: int = 1,
+        normal_concat: Sequence[int] | None = None,
+        reduce_concat: Sequence[int] | None = None,
     ) -> None:
         unknown = [op for op in ops if op not in OPS]
         if unknown:
             raise NasrunError(f"{self.name}: unknown ops {unknown}; choose from {', '.join(OPS)}")
-        if num_nodes < 1 or channels < 2 or layers < 1:
-            raise NasrunError(f"{self.name}: num_nodes, channels and layers must be positive")
+        if num_nodes < 1 or channels < 2 or layers < 1 or input_convs < 1:
+            raise NasrunError(
+                f"{self.name}: num_nodes, channels, layers and input_convs must be positive"
+            )
         self.num_nodes, self.ops = num_nodes, tuple(ops)
         self.channels, self.layers = channels, layers
         self.auxiliary, self.drop_path_prob = auxiliary, drop_path_prob
-        self.stem_multiplier = stem_multiplier
+        self.stem_multiplier, self.input_convs = stem_multiplier, input_convs
+        self.fixed_concat = {
+            cell: self._checked_concat(cell, states)
+            for cell, states in zip(CELLS, (normal_concat, reduce_concat), strict=True)
+            if states is not None
+        }
+
+    def _checked_concat(self, cell: str, states: Sequence[int]) -> tuple[int, ...]:
+        # A reduction cell's inputs are at the larger resolution, so only its nodes concatenate.
+        first = 2 if cell == "reduce" else 0
+        states = tuple(int(k) for k in states)
+        if not states or any(not first <= k < 2 + self.num_nodes for k in states):
+            raise NasrunError(
+                f"{self.name}: {cell}_concat {list(states)} must list states "
+                f"{first}..{self.num_nodes + 1}"
+            )
+        return states
 
     def _decisions(self) -> list[Decision]:
         decisions = []
@@ -68,8 +94,12 @@ class CellSpace(SearchSpace):
     # -- genotypes ------------------------------------------------------------------------
 
     def concat_of(
-        self, nodes: Sequence[tuple[tuple[str, int], tuple[str, int]]]
+        self, nodes: Sequence[tuple[tuple[str, int], tuple[str, int]]], cell: str | None = None
     ) -> tuple[int, ...]:
+        """The states concatenated into ``cell``'s output: its fixed list if the space has one,
+        else the space's rule (``cell=None`` asks for the rule alone)."""
+        if cell in self.fixed_concat:
+            return self.fixed_concat[cell]
         if self.output == "all":
             return tuple(range(2, 2 + len(nodes)))
         return unused_states(tuple(nodes))
@@ -85,7 +115,7 @@ class CellSpace(SearchSpace):
             combine = tuple(
                 values.get(f"{cell}_n{k}_combine", "add") for k in range(self.num_nodes)
             )
-            cells[cell] = CellGenotype(nodes, self.concat_of(nodes), combine)
+            cells[cell] = CellGenotype(nodes, self.concat_of(nodes, cell), combine)
         return Genotype(**cells)
 
     def from_genotype(self, genotype: Genotype) -> Arch:
@@ -97,10 +127,12 @@ class CellSpace(SearchSpace):
                     f"{self.name}: the {name} cell has {len(cell.nodes)} nodes; this space has "
                     f"{self.num_nodes} (set space.num_nodes)"
                 )
-            if tuple(cell.concat) != self.concat_of(cell.nodes):
+            concat = self.concat_of(cell.nodes, name)
+            if tuple(cell.concat) != concat:
+                rule = "fixed" if name in self.fixed_concat else f"the {self.output} nodes"
                 raise NasrunError(
-                    f"{self.name}: {name}_concat must be {list(self.concat_of(cell.nodes))} "
-                    f"(the {self.output} nodes), got {list(cell.concat)}"
+                    f"{self.name}: {name}_concat must be {list(concat)} ({rule}), "
+                    f"got {list(cell.concat)}"
                 )
             for k, node in enumerate(cell.nodes):
                 for b, (op, index) in enumerate(node):
@@ -129,6 +161,7 @@ class CellSpace(SearchSpace):
             "auxiliary": self.auxiliary,
             "drop_path_prob": self.drop_path_prob,
             "stem_multiplier": self.stem_multiplier,
+            "input_convs": self.input_convs,
             **overrides,
         }
         return CellNetwork(self.genotype(arch), num_classes, input_shape, **settings)

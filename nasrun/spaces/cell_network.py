@@ -5,6 +5,11 @@ A stem conv of ``stem_multiplier * C`` channels, then ``layers`` cells; the cell
 cell reads the two previous cells' outputs. An optional auxiliary classifier sits after the
 second reduction (its loss is added in training; it is not counted as part of the model's
 size, as the papers do not), and drop-path zeroes whole non-identity branches.
+
+A cell's output concatenates the states its genotype lists, which may include its
+(preprocessed) previous-cell input in a normal cell, as NASNet's and AmoebaNet's TensorFlow
+networks do. ``input_convs=2`` stacks a second 1x1 conv on the previous cell's output, as ENAS'
+child network does (it calibrates that input to C channels, then projects it again).
 """
 
 from __future__ import annotations
@@ -35,6 +40,7 @@ class Cell(nn.Module):
         c: int,
         reduction: bool,
         reduction_prev: bool,
+        input_convs: int = 1,
     ) -> None:
         super().__init__()
         self.genotype = genotype
@@ -42,6 +48,9 @@ class Cell(nn.Module):
             FactorizedReduce(c_prev_prev, c) if reduction_prev else ReLUConvBN(c_prev_prev, c, 1)
         )
         self.preprocess1 = ReLUConvBN(c_prev, c, 1)
+        if input_convs > 1:  # ENAS' child projects the calibrated input again ("layer_base")
+            extra = (ReLUConvBN(c, c, 1) for _ in range(input_convs - 1))
+            self.preprocess1 = nn.Sequential(self.preprocess1, *extra)
         self.ops = nn.ModuleList(
             OPS[op](c, 2 if reduction and index < 2 else 1, True)
             for node in genotype.nodes
@@ -111,6 +120,7 @@ class CellNetwork(nn.Module):
         auxiliary_weight: float = 0.4,
         drop_path_prob: float = 0.0,
         stem_multiplier: int = 3,
+        input_convs: int = 1,
     ) -> None:
         super().__init__()
         self.drop_path_prob = drop_path_prob  # the maximum; start_epoch() ramps up to it
@@ -135,6 +145,7 @@ class CellNetwork(nn.Module):
                 c_curr,
                 reduction,
                 reduction_prev,
+                input_convs,
             )
             self.cells.append(cell)
             reduction_prev = reduction

@@ -167,7 +167,7 @@ class CellSupernet(Supernet):
                 start += k + 2
             nodes = tuple(nodes)
             combine = ("add",) * len(nodes)
-            cells[name] = CellGenotype(nodes, self.space.concat_of(nodes), combine)
+            cells[name] = CellGenotype(nodes, self.space.concat_of(nodes, name), combine)
         return self.space.from_genotype(Genotype(**cells))
 
     def _path(self, arch: Arch, device: torch.device) -> list[torch.Tensor]:

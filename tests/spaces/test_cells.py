@@ -86,13 +86,51 @@ def test_zoo_architectures_parse_in_their_space(name):
     assert space.from_string(space.to_string(arch)) == arch
 
 
-def test_darts_v2_matches_its_paper_size():
+#: The DARTS code base's own counts (cnn/model.py NetworkCIFAR, 36 channels, 20 cells).
+DARTS_CODE_COUNTS = {"darts_v1": 3_169_414, "darts_v2": 3_349_342}
+#: The documented exception (README, the zoo table): DARTS' paper prints 3.3M for its
+#: first-order cell, but its own code counts 3,169,414 for the DARTS_V1 genotype it released.
+SIZE_EXCEPTIONS = {"darts_v1"}
+
+
+@pytest.mark.parametrize("name", sorted(ZOO))
+def test_zoo_architectures_match_their_papers_sizes_within_2_percent(name):
     from nasrun.training import count_params
 
-    entry = ZOO["darts_v2"]
+    entry = ZOO[name]
     model = entry.make_space().build(entry.arch(), 10, (3, 32, 32))
-    params = count_params(model) - count_params(model.auxiliary_head)
-    assert params == 3_349_342  # the DARTS code base's count; the paper rounds to 3.3M
+    aux = getattr(model, "auxiliary_head", None)
+    params = count_params(model) - (count_params(aux) if aux is not None else 0)
+    if name in DARTS_CODE_COUNTS:
+        assert params == DARTS_CODE_COUNTS[name]
+    if name not in SIZE_EXCEPTIONS:
+        assert abs(params / (entry.paper_params_m * 1e6) - 1) <= 0.02
+
+
+@pytest.mark.parametrize("name", sorted(n for n, e in ZOO.items() if e.space != "nb201"))
+def test_zoo_cell_networks_train_at_a_tiny_width(name):
+    entry = ZOO[name]
+    model = entry.make_space().build(entry.arch(), 3, (3, 8, 8), channels=4, layers=5)
+    model.train()
+    out = model(torch.randn(2, 3, 8, 8))
+    (out.sum() + model.last_aux_logits.sum()).backward()
+    assert out.shape == (2, 3)
+
+
+def test_fixed_concat_lists_set_the_cell_outputs_and_are_checked():
+    space = NasnetCellSpace(num_blocks=2, cells_per_stage=1, channels=4, normal_concat=[0, 3])
+    text = (
+        "Genotype(normal=[('skip_connect', 0), ('conv_3x3', 1), ('sep_conv_3x3', 2), "
+        "('max_pool_3x3', 0)], normal_concat=[0, 3], reduce=[('conv_1x1', 0), ('conv_1x1', 1), "
+        "('skip_connect', 0), ('avg_pool_3x3', 1)], reduce_concat=[2, 3])"
+    )
+    arch = space.from_string(text)
+    assert space.to_string(arch) == text
+    assert space.build(arch, 3, (1, 8, 8))(torch.randn(2, 1, 8, 8)).shape == (2, 3)
+    with pytest.raises(NasrunError, match=r"normal_concat must be \[0, 3\] \(fixed\)"):
+        space.from_string(text.replace("normal_concat=[0, 3]", "normal_concat=[3]"))
+    with pytest.raises(NasrunError, match="reduce_concat"):  # its inputs are at another size
+        NasnetCellSpace(num_blocks=2, reduce_concat=[0, 3])
 
 
 def test_nasnet_cell_outputs_its_unused_states_and_combines_by_concat():
