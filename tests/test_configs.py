@@ -52,3 +52,11 @@ def test_config_composes_and_instantiates(compose_config, tmp_path, group, optio
     assert isinstance(dataset, DataModule) and isinstance(space, SearchSpace)
     assert isinstance(trainer, Trainer) and isinstance(estimator, Estimator)
     assert sampler is not None
+
+
+@pytest.mark.parametrize(
+    "overrides", [["search=darts"], ["search=pc_darts"], ["experiment=darts_cifar10"]]
+)
+def test_search_order_as_the_readme_writes_it_reaches_darts(compose_config, overrides):
+    cfg = compose_config(*overrides, "search.order=2")
+    assert instantiate(cfg.search.searcher, "search.searcher").order == 2
