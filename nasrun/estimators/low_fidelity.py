@@ -54,7 +54,7 @@ class LowFidelityEstimator(Estimator):
         self.epochs = epochs
         self.train_fraction = train_fraction
         proxy = {"channels": channels, "cells": cells, "resolution": resolution}
-        self.proxy = ",".join(f"{k}={v}" for k, v in proxy.items() if v is not None)
+        self.proxy = "".join(f",{k}={v}" for k, v in proxy.items() if v is not None)
 
     def stop_early(self, trial: optuna.Trial, curve: dict[int, float]) -> bool:
         """Whether to end training after the epochs in ``curve``; the study's pruner decides too."""
@@ -120,7 +120,5 @@ class LowFidelityEstimator(Estimator):
             params=params,
             flops=flops,
             cost_s=time.perf_counter() - start,
-            fidelity=",".join(
-                filter(None, (f"epochs={epochs},data={self.train_fraction:g}", self.proxy))
-            ),
+            fidelity=f"epochs={epochs},data={self.train_fraction:g}{self.proxy}",
         )
