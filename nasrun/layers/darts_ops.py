@@ -46,23 +46,17 @@ class SepConv(nn.Sequential):
         )
 
 
-def _relu_conv_bn(c_in: int, c_out: int, kernel, stride, padding, affine: bool) -> nn.Sequential:
-    """ReLU, conv, BN with rectangular kernels allowed."""
-    conv = nn.Conv2d(c_in, c_out, kernel, stride, padding, bias=False)
-    return nn.Sequential(nn.ReLU(inplace=False), conv, nn.BatchNorm2d(c_out, affine=affine))
-
-
 class FactorizedConv(nn.Sequential):
     """A 1xk then a kx1 conv (strided along one axis each) inside a 1x1 bottleneck of ``width``
     channels, every conv a ReLU-conv-BN unit: AmoebaNet's ``1x7_7x1`` (tensorflow/tpu)."""
 
     def __init__(self, c: int, kernel: int, stride: int, width: int, affine: bool = True):
-        width, pad = max(1, width), kernel // 2  # max: tiny test networks keep a channel
+        width = max(1, width)  # tiny test networks keep a channel
         super().__init__(
-            _relu_conv_bn(c, width, 1, 1, 0, affine),
-            _relu_conv_bn(width, width, (1, kernel), (1, stride), (0, pad), affine),
-            _relu_conv_bn(width, width, (kernel, 1), (stride, 1), (pad, 0), affine),
-            _relu_conv_bn(width, c, 1, 1, 0, affine),
+            ReLUConvBN(c, width, 1, 1, affine),
+            ReLUConvBN(width, width, (1, kernel), (1, stride), affine),
+            ReLUConvBN(width, width, (kernel, 1), (stride, 1), affine),
+            ReLUConvBN(width, c, 1, 1, affine),
         )
 
 

@@ -16,14 +16,22 @@ from torch import nn
 
 
 class ReLUConvBN(nn.Sequential):
-    """ReLU, convolution without bias, batch norm: NB201's (and DARTS') conv unit."""
+    """ReLU, convolution without bias, batch norm: NB201's (and DARTS') conv unit. Kernel and
+    stride may be (height, width) pairs; the padding keeps the size (up to the stride)."""
 
     def __init__(
-        self, c_in: int, c_out: int, kernel_size: int, stride: int = 1, affine: bool = True
+        self,
+        c_in: int,
+        c_out: int,
+        kernel_size: int | tuple[int, int],
+        stride: int | tuple[int, int] = 1,
+        affine: bool = True,
     ) -> None:
+        kernel = (kernel_size, kernel_size) if isinstance(kernel_size, int) else kernel_size
+        padding = tuple(k // 2 for k in kernel)
         super().__init__(
             nn.ReLU(inplace=False),
-            nn.Conv2d(c_in, c_out, kernel_size, stride, kernel_size // 2, bias=False),
+            nn.Conv2d(c_in, c_out, kernel, stride, padding, bias=False),
             nn.BatchNorm2d(c_out, affine=affine),
         )
 
