@@ -11,12 +11,7 @@ from typing import Any
 
 from hydra.core.config_store import ConfigStore
 
-
-@dataclass
-class BudgetSchema:
-    trials: int | None = None
-    seconds: float | None = None
-    max_consecutive_failures: int = 10
+from nasrun.budget import Budget
 
 
 @dataclass
@@ -29,8 +24,9 @@ class RunSchema:
     hpo: Any = None
     seed: int = 0
     device: str = "auto"
+    threads: int | None = None  # torch intra-op threads; null: this process's cores / local workers
     verbose: bool = True
-    budget: BudgetSchema = field(default_factory=BudgetSchema)
+    budget: Budget = field(default_factory=Budget)
     data_dir: str = "./data"
     output_root: str = "outputs"
     storage: str = "sqlite:///outputs/nasrun.db"
@@ -38,4 +34,5 @@ class RunSchema:
     arch: str | None = None  # a zoo name or genotype string: train this architecture only
 
 
-ConfigStore.instance().store(name="nasrun_schema", node=RunSchema)
+def register_schema() -> None:
+    ConfigStore.instance().store(name="nasrun_schema", node=RunSchema)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     import optuna
@@ -48,6 +48,15 @@ class Estimator(ABC):
         self,
         arch: Arch,
         trial: optuna.Trial,
+        hyperparameters: Mapping[str, Any] | None = None,
         on_epoch: Callable[[EpochStats], None] | None = None,
     ) -> Result:
-        """Estimates ``arch``. May ``trial.report`` intermediate values and raise ``TrialPruned``."""
+        """Estimates ``arch``. ``hyperparameters`` are this trial's training settings (joint
+        NAS + HPO: lr, weight_decay, batch_size, epochs, optimizer), applied over the
+        estimator's own. May ``trial.report`` intermediate values and raise ``TrialPruned``;
+        everything it found goes back in the :class:`Result`, never through trial attributes."""
+
+
+def trial_seed(seed: int, trial_number: int) -> int:
+    """The seed of one trial's training, from the run's seed: reruns train identically."""
+    return (seed * 1_000_003 + trial_number) % 2**31
