@@ -11,6 +11,7 @@ import os
 import socket
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import optuna
@@ -31,8 +32,11 @@ RESULT_FIELDS = ("test_value", "params", "flops", "cost_s", "fidelity")
 class Recorder:
     """Writes each trial's user attributes from its :class:`Result`; drives the progress bars."""
 
-    def __init__(self, space: SearchSpace, objective: str, verbose: bool = True) -> None:
+    def __init__(
+        self, space: SearchSpace, objective: str, run_dir: Path, verbose: bool = True
+    ) -> None:
         self.space = space
+        self.run_dir = Path(run_dir)  # where a search writes files of its own (alphas.csv)
         self.objective = objective
         self.verbose = verbose
         self.progress = RunProgress(None, objective, enabled=False)
