@@ -72,8 +72,3 @@ def open_study(storage: BaseStorage, name: str, direction: str) -> optuna.Study:
         )
     return study
 
-
-def count_finished(study: optuna.Study) -> int:
-    """Trials that used their evaluation budget: complete ones and pruned ones."""
-    states = (optuna.trial.TrialState.COMPLETE, optuna.trial.TrialState.PRUNED)
-    return len(study.get_trials(deepcopy=False, states=states))

@@ -11,10 +11,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 import torch
-from hydra import compose, initialize_config_dir
-
-from nasrun.cli.run import CONFIG_DIR
-from nasrun.schema import RunSchema  # noqa: F401  (registers the schema for compose())
+from nasrun.config import compose
 
 BIN = Path(sys.executable).parent
 NB201_DIR = Path(__file__).resolve().parents[2] / "shared" / "data"
@@ -55,11 +52,7 @@ def run_dir_results(run_dir: Path) -> tuple[pd.DataFrame, dict]:
 def compose_config():
     """``compose_config(*overrides)``: the real composed config, as the CLI would see it."""
 
-    def _compose(*overrides: str):
-        with initialize_config_dir(str(CONFIG_DIR), version_base="1.3"):
-            return compose("config", overrides=list(overrides))
-
-    return _compose
+    return compose
 
 
 @pytest.fixture

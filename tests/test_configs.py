@@ -5,11 +5,10 @@ from __future__ import annotations
 import pytest
 
 from nasrun.cli.errors import group_choices
-from nasrun.cli.run import CONFIG_DIR
-from nasrun.config import instantiate
+from nasrun.config import CONFIG_DIR, instantiate
 from nasrun.data import DataModule
 from nasrun.estimators import Estimator
-from nasrun.samplers import instantiate_sampler
+from nasrun.search import Search
 from nasrun.spaces import SearchSpace
 from nasrun.training import Trainer
 from tests.data.test_data import write_fake_cifar
@@ -46,12 +45,22 @@ def test_config_composes_and_instantiates(compose_config, tmp_path, group, optio
     space = instantiate(cfg.space, "space")
     trainer = instantiate(cfg.trainer, "trainer")
     estimator = instantiate(
-        cfg.estimator, "estimator", space=space, dataset=dataset, trainer=trainer
+        cfg.estimator, "estimator", space=space, dataset=dataset, trainer=trainer, seed=0
     )
-    sampler = instantiate_sampler(cfg.search.sampler, 0, space)
+    hpo = instantiate(cfg.hpo, "hpo") if cfg.get("hpo") else None
+    search = instantiate(cfg.search, "search", seed=0, hpo=None)
     assert isinstance(dataset, DataModule) and isinstance(space, SearchSpace)
     assert isinstance(trainer, Trainer) and isinstance(estimator, Estimator)
-    assert sampler is not None
+    assert isinstance(search, Search) and search.name
+    assert group != "hpo" or option == "none" or hpo is not None
+
+
+def test_only_experiments_write_outside_their_group():
+    """``# @package _global_`` is for ready-made experiments only (lightning-hydra-template)."""
+    for group, options in GROUPS.items():
+        for option in options:
+            text = (CONFIG_DIR / group / f"{option}.yaml").read_text()
+            assert ("@package _global_" in text) == (group == "experiment"), f"{group}={option}"
 
 
 @pytest.mark.parametrize(
@@ -59,4 +68,4 @@ def test_config_composes_and_instantiates(compose_config, tmp_path, group, optio
 )
 def test_search_order_as_the_readme_writes_it_reaches_darts(compose_config, overrides):
     cfg = compose_config(*overrides, "search.order=2")
-    assert instantiate(cfg.search.searcher, "search.searcher").order == 2
+    assert instantiate(cfg.search, "search", seed=0).searcher.order == 2

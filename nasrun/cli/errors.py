@@ -25,7 +25,7 @@ def group_choices(config_dir: Path) -> dict[str, list[str]]:
     }
 
 
-def check_composes(args: list[str], config_dir: Path, config_name: str = "config") -> None:
+def check_composes(args: list[str]) -> None:
     """Composes the config once before Hydra runs, so a bad override fails in one line.
 
     Only plain single runs are checked here; with flags (a sweep's ``-m``, ``--cfg``, ...)
@@ -33,11 +33,10 @@ def check_composes(args: list[str], config_dir: Path, config_name: str = "config
     """
     if any(a.startswith("-") for a in args):
         return
-    from hydra import compose, initialize_config_dir
+    from nasrun.config import compose
 
     try:
-        with initialize_config_dir(str(config_dir), version_base="1.3"):
-            compose(config_name, overrides=args)
+        compose(*args)
     except Exception as error:  # Hydra's composition and override-parsing errors
         text = f"{error}\n{error.__cause__ or ''}"
         lines = [ln.strip() for ln in text.splitlines() if ln.strip()]

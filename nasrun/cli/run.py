@@ -4,24 +4,24 @@ from __future__ import annotations
 
 import logging
 import sys
-from pathlib import Path
 
 import hydra
 import optuna
 from hydra.core.hydra_config import HydraConfig
+from hydra.types import RunMode
 from omegaconf import DictConfig
 
 from nasrun.cli.errors import check_composes, check_group_choices, fail
+from nasrun.config import CONFIG_DIR, CONFIG_NAME
 from nasrun.errors import NasrunError
-from nasrun.schema import RunSchema  # noqa: F401  (registers the typed config schema)
-
-# nasrun/configs is the checkout's top-level configs/ (a link there; a real folder in a wheel).
-CONFIG_DIR = Path(__file__).resolve().parents[1] / "configs"
 
 
-@hydra.main(version_base="1.3", config_path=str(CONFIG_DIR), config_name="config")
+@hydra.main(version_base="1.3", config_path=str(CONFIG_DIR), config_name=CONFIG_NAME)
 def _run(cfg: DictConfig) -> None:
-    from nasrun.experiment import Experiment  # torch import after arg parsing keeps --help fast
+    # torch is imported after argument parsing, which keeps --help fast.
+    from nasrun.cli.final_train import train_final
+    from nasrun.experiment import Experiment
+    from nasrun.training.threads import set_threads
 
     hydra_cfg = HydraConfig.get()
     # Optuna's per-trial messages (and tracebacks of failed trials) go to the run's log file;
@@ -29,10 +29,12 @@ def _run(cfg: DictConfig) -> None:
     optuna.logging.disable_default_handler()
     optuna.logging.enable_propagation()
     try:
-        experiment = Experiment.from_config(
-            cfg, hydra_cfg.runtime.output_dir, dict(hydra_cfg.runtime.choices)
-        )
+        set_threads(cfg.threads, local_workers(hydra_cfg))
+        choices = dict(hydra_cfg.runtime.choices)
+        experiment = Experiment.from_config(cfg, hydra_cfg.runtime.output_dir, choices)
         experiment.run()
+        if cfg.search.get("final_train"):
+            train_final(experiment, list(hydra_cfg.overrides.task))
     except NasrunError as error:
         fail(str(error))
     except KeyboardInterrupt:
@@ -43,9 +45,20 @@ def _run(cfg: DictConfig) -> None:
         )
 
 
+def local_workers(hydra_cfg: DictConfig) -> int:
+    """Processes this sweep runs at once on this machine (joblib's ``n_jobs``; else one)."""
+    n_jobs = hydra_cfg.launcher.get("n_jobs") if hydra_cfg.mode == RunMode.MULTIRUN else None
+    if not n_jobs:
+        return 1
+    from nasrun.training.threads import available_cores
+
+    # joblib's convention: -1 is every core, -2 all but one, ...
+    return n_jobs if n_jobs > 0 else max(1, available_cores() + 1 + n_jobs)
+
+
 def main() -> None:
     check_group_choices(sys.argv[1:], CONFIG_DIR)
-    check_composes(sys.argv[1:], CONFIG_DIR)
+    check_composes(sys.argv[1:])
     _run()
 
 

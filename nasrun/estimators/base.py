@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     import optuna
 
+    from nasrun.data import DataModule
     from nasrun.spaces import Arch, SearchSpace
     from nasrun.training import EpochStats
 
@@ -38,6 +39,10 @@ class Estimator(ABC):
 
     name: str = ""
     objective = Objective("valid_acc", "maximize")
+
+    def data_name(self, dataset: DataModule) -> str:
+        """The data set the scores are about (a benchmark estimator names its own)."""
+        return dataset.name
 
     def check_space(self, space: SearchSpace) -> None:
         """Raises :class:`nasrun.errors.NasrunError` when this estimator cannot serve ``space``."""
