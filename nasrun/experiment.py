@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import optuna
+import torch
 from omegaconf import DictConfig, OmegaConf
 
 from nasrun.budget import Budget
@@ -65,7 +66,8 @@ class Experiment:
         enqueue_arch(study, space, cfg.get("arch"))
         objective = estimator.objective
         info = {"objective": {"name": objective.name, "direction": objective.direction}, **names}
-        info |= {"seed": cfg.seed, "device": str(device), "storage": cfg.storage}
+        info |= {"seed": cfg.seed, "device": str(device), "threads": torch.get_num_threads()}
+        info |= {"storage": cfg.storage}
         info |= {"study": study_name, "run_dir": str(run_dir)}
         recorder = Recorder(space, objective.name, Path(run_dir), bool(cfg.verbose))
         return cls(study, space, estimator, search, budget, recorder, info)

@@ -21,14 +21,12 @@ import time
 from pathlib import Path
 
 import optuna
-import torch
-from hydra import compose, initialize_config_dir
 from optuna.trial import TrialState
 
-from nasrun.cli.run import CONFIG_DIR
-from nasrun.cli.train import train_arguments
-from nasrun.config import instantiate
+from nasrun.cli.train_args import train_arguments
+from nasrun.config import compose, instantiate
 from nasrun.experiment import Experiment
+from nasrun.training.threads import set_threads
 
 SPACE = ["space=dag", "dataset=digits"]
 
@@ -42,17 +40,12 @@ def common(args: argparse.Namespace, workdir: Path) -> list[str]:
     ]
 
 
-def compose_config(overrides: list[str]):
-    with initialize_config_dir(str(CONFIG_DIR), version_base="1.3"):
-        return compose("config", overrides=overrides)
-
-
 def darts(seed: int, args: argparse.Namespace, workdir: Path) -> dict:
     overrides = ["search=darts", *SPACE, f"seed={seed}", *common(args, workdir)]
     if args.darts_epochs is not None:
         overrides.append(f"search.searcher.epochs={args.darts_epochs}")
     start = time.perf_counter()
-    experiment = Experiment.from_config(compose_config(overrides), workdir / f"darts-{seed}")
+    experiment = Experiment.from_config(compose(*overrides), workdir / f"darts-{seed}")
     summary = experiment.run()
     derived = experiment.study.get_trials(deepcopy=False, states=(TrialState.COMPLETE,))[-1]
     return {
@@ -66,7 +59,7 @@ def darts(seed: int, args: argparse.Namespace, workdir: Path) -> dict:
 def train(arch: str, train_seed: int, args: argparse.Namespace, workdir: Path, name: str) -> dict:
     """What `nasrun-train arch=<arch> space=dag dataset=digits trainer.epochs=E seed=S` runs."""
     given = [f"arch={arch}", *SPACE, f"trainer.epochs={args.epochs}", f"seed={train_seed}"]
-    cfg = compose_config(train_arguments(given) + common(args, workdir))
+    cfg = compose(*train_arguments(given), *common(args, workdir))
     summary = Experiment.from_config(cfg, workdir / name).run()
     if summary["n_complete"] != 1:
         raise RuntimeError(f"training {arch} failed: see {workdir / name}/trials.csv")
@@ -74,7 +67,7 @@ def train(arch: str, train_seed: int, args: argparse.Namespace, workdir: Path, n
 
 
 def random_archs(seed: int, count: int) -> list[str]:
-    space = instantiate(compose_config(SPACE).space, "space")
+    space = instantiate(compose(*SPACE).space, "space")
     rng = random.Random(seed)
     return [space.to_string(space.sample(rng)) for _ in range(count)]
 
@@ -87,11 +80,10 @@ def main() -> None:
     parser.add_argument("--epochs", type=int, default=5, help="training epochs of every arch")
     parser.add_argument("--darts-epochs", type=int, default=None, help="default: search=darts'")
     parser.add_argument("--device", default="cpu")
-    parser.add_argument("--threads", type=int, default=0, help="torch threads (0: torch's own)")
+    parser.add_argument("--threads", type=int, default=None, help="default: nasrun's own")
     args = parser.parse_args()
     optuna.logging.set_verbosity(optuna.logging.WARNING)
-    if args.threads:
-        torch.set_num_threads(args.threads)
+    set_threads(args.threads)
     rows = []
     with tempfile.TemporaryDirectory() as tmp:
         workdir = Path(tmp)

@@ -89,7 +89,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 
 def make_jobs(args: argparse.Namespace) -> list[Job]:
     budget = (
-        ["estimator.max_simulated_seconds=null", f"budget.trials={args.budget_evals}"]
+        ["budget.cost_s=null", f"budget.trials={args.budget_evals}"]
         if args.budget_evals
         else []
     )
@@ -127,12 +127,9 @@ def _init_worker() -> None:
 
 @functools.cache
 def _compose(overrides: tuple[str, ...]):
-    from hydra import compose, initialize_config_dir
+    from nasrun.config import compose
 
-    from nasrun.cli.run import CONFIG_DIR
-
-    with initialize_config_dir(str(CONFIG_DIR), version_base="1.3"):
-        return compose("config", overrides=list(overrides))
+    return compose(*overrides)
 
 
 def run_job(job: Job) -> tuple[Path, float]:
@@ -145,8 +142,7 @@ def run_job(job: Job) -> tuple[Path, float]:
     cfg = _compose(job.overrides)
     cfg.seed = job.seed
     OmegaConf.save(cfg, _mkdir(job.run_dir / ".hydra") / "config.yaml")  # as Hydra writes it
-    choices = {"space": "nb201", "estimator": "tabular", "search": job.search}
-    Experiment.from_config(cfg, job.run_dir, choices).run()
+    Experiment.from_config(cfg, job.run_dir, {"search": job.search}).run()
     return job.run_dir / "summary.json", time.perf_counter() - start
 
 
@@ -238,7 +234,7 @@ def main(argv: list[str] | None = None) -> None:
     args = parse_args(argv)
     from nasrun.benchmarks.nb201 import NB201Benchmark
     from nasrun.cli.errors import fail, group_choices
-    from nasrun.cli.run import CONFIG_DIR
+    from nasrun.config import CONFIG_DIR
     from nasrun.errors import NasrunError
 
     searches = group_choices(CONFIG_DIR)["search"]

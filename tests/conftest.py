@@ -11,6 +11,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 import torch
+
 from nasrun.config import compose
 
 BIN = Path(sys.executable).parent
@@ -46,6 +47,20 @@ def run_cli(
 
 def run_dir_results(run_dir: Path) -> tuple[pd.DataFrame, dict]:
     return pd.read_csv(run_dir / "trials.csv"), json.loads((run_dir / "summary.json").read_text())
+
+
+def make_experiment(tmp_path: Path, *overrides: str, run: str = "run"):
+    """The experiment ``nasrun <overrides>`` would run, built in-process (tiny, quiet, in tmp_path)."""
+    from nasrun.experiment import Experiment
+
+    cfg = compose(
+        *TINY,
+        "verbose=false",
+        f"output_root={tmp_path}/outputs",
+        f"storage=sqlite:///{tmp_path}/outputs/nasrun.db",
+        *overrides,
+    )
+    return Experiment.from_config(cfg, tmp_path / run)
 
 
 @pytest.fixture

@@ -33,9 +33,7 @@ def _imports(path: Path, modules: set[str]) -> set[str]:
 
 
 def _graph() -> dict[str, set[str]]:
-    files = {
-        _module_name(p): p for p in PACKAGE.rglob("*.py") if "configs" not in p.parts
-    }
+    files = {_module_name(p): p for p in PACKAGE.rglob("*.py") if "configs" not in p.parts}
     return {name: _imports(path, set(files)) - {name} for name, path in files.items()}
 
 

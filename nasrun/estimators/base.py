@@ -7,9 +7,9 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-if TYPE_CHECKING:
-    import optuna
+import optuna
 
+if TYPE_CHECKING:
     from nasrun.data import DataModule
     from nasrun.spaces import Arch, SearchSpace
     from nasrun.training import EpochStats
@@ -34,11 +34,23 @@ class Objective:
     direction: str  # "maximize" or "minimize"
 
 
+class Pruned(optuna.TrialPruned):
+    """Raised by :meth:`Estimator.evaluate` when a trial stops early: what the evaluation found
+    up to then (e.g. the epochs trained, a curve's prediction) travels with it to the record."""
+
+    def __init__(self, result: Result, message: str = "") -> None:
+        super().__init__(message)
+        self.result = result
+
+
 class Estimator(ABC):
     """Performance estimation strategy (DESIGN.md §3)."""
 
     name: str = ""
     objective = Objective("valid_acc", "maximize")
+    #: The training settings ``evaluate`` applies from ``hyperparameters`` (joint NAS + HPO);
+    #: ``hpo`` refuses to search the others, so a searched value never silently goes unused.
+    tunable: frozenset[str] = frozenset()
 
     def data_name(self, dataset: DataModule) -> str:
         """The data set the scores are about (a benchmark estimator names its own)."""
@@ -58,8 +70,9 @@ class Estimator(ABC):
     ) -> Result:
         """Estimates ``arch``. ``hyperparameters`` are this trial's training settings (joint
         NAS + HPO: lr, weight_decay, batch_size, epochs, optimizer), applied over the
-        estimator's own. May ``trial.report`` intermediate values and raise ``TrialPruned``;
-        everything it found goes back in the :class:`Result`, never through trial attributes."""
+        estimator's own. May ``trial.report`` intermediate values and raise ``TrialPruned``
+        (:class:`Pruned` to keep what it measured); everything it found goes back in the
+        :class:`Result`, never through trial attributes."""
 
 
 def trial_seed(seed: int, trial_number: int) -> int:

@@ -3,22 +3,24 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from typing import Any
 
 import optuna
 import torch
+from optuna.pruners import BasePruner
+from optuna.trial import FrozenTrial, TrialState
 
 from nasrun.data import DataModule
 from nasrun.errors import NasrunError
-from nasrun.estimators.base import Estimator, Result
+from nasrun.estimators.base import Estimator, Pruned, Result, trial_seed
+from nasrun.estimators.initializer import Initializer, Start
+from nasrun.pruners import ExplainsDecisions
 from nasrun.spaces import Arch, SearchSpace
 from nasrun.training import EpochStats, Trainer, count_flops, count_params
 
-
-def trial_seed(trial: optuna.Trial) -> int:
-    """A per-trial seed derived from the run's seed, so reruns train identically."""
-    base = trial.study.user_attrs.get("seed", 0)
-    return (base * 1_000_003 + trial.number) % 2**31
+#: The ``hyperparameters`` keys evaluate applies: the trainer's, and the training length.
+TRAINING_SETTINGS = frozenset({"lr", "weight_decay", "batch_size", "optimizer", "momentum"})
 
 
 class LowFidelityEstimator(Estimator):
@@ -27,22 +29,29 @@ class LowFidelityEstimator(Estimator):
     Fewer epochs, less data, a narrower or shallower proxy network (``channels``, ``cells``:
     see :meth:`SearchSpace.with_network`) and smaller images (``resolution``) make each
     estimate cheap; the ranking of architectures, not their absolute accuracy, is what the
-    search needs (Zela et al. 2018). The fidelity is recorded on every trial. Validation
-    accuracy is reported after every epoch, so any Optuna pruner can stop a trial.
-    """
+    search needs (Zela et al., "Towards Automated Deep Learning: Efficient Joint Neural
+    Architecture and Hyperparameter Search", 2018). The fidelity is recorded on every trial.
 
-    name = "low_fidelity"
+    Variants compose instead of subclassing: an ``initializer`` prepares each fresh network
+    (weight inheritance: :class:`nasrun.estimators.WeightInheritance`), and a ``stopper`` (any
+    Optuna pruner, e.g. :class:`nasrun.pruners.CurveExtrapolationPruner`) is consulted after
+    every epoch beside the search's own pruner, so either composes with any search.
+    """
 
     def __init__(
         self,
         space: SearchSpace,
         dataset: DataModule,
         trainer: Trainer,
+        seed: int = 0,
         epochs: int = 3,
         train_fraction: float = 1.0,
         channels: int | None = None,
         cells: int | None = None,
         resolution: int | None = None,
+        initializer: Initializer | None = None,
+        stopper: BasePruner | None = None,
+        name: str = "low_fidelity",
     ) -> None:
         if epochs < 1:
             raise NasrunError("estimator.epochs must be at least 1")
@@ -50,56 +59,61 @@ class LowFidelityEstimator(Estimator):
             raise NasrunError("estimator.train_fraction must be in (0, 1]")
         self.space = space.with_network(channels=channels, cells=cells)
         self.dataset = dataset if resolution is None else dataset.resized(resolution)
-        self.trainer = trainer
+        self.trainer, self.seed, self.name = trainer, seed, name
         self.epochs = epochs
         self.train_fraction = train_fraction
+        self.initializer, self.stopper = initializer, stopper
+        # A stopper judges curves against its own final epoch: a searched length would not match.
+        self.tunable = TRAINING_SETTINGS | ({"epochs"} if stopper is None else set())
         proxy = {"channels": channels, "cells": cells, "resolution": resolution}
         self.proxy = "".join(f",{k}={v}" for k, v in proxy.items() if v is not None)
-
-    def stop_early(self, trial: optuna.Trial, curve: dict[int, float]) -> bool:
-        """Whether to end training after the epochs in ``curve``; the study's pruner decides too."""
-        return False
-
-    def initial_model(self, arch: Arch, trial: optuna.Trial, seed: int) -> torch.nn.Module:
-        """The network to train, freshly initialised from ``seed``."""
-        data = self.dataset
-        # fork_rng seeds the weight init without touching the global generator.
-        with torch.random.fork_rng(devices=[]):
-            torch.manual_seed(seed)
-            return self.space.build(arch, data.num_classes, data.input_shape).to(data.device)
-
-    def epochs_for(self, trial: optuna.Trial) -> int:
-        return self.epochs
-
-    def trained(self, arch: Arch, trial: optuna.Trial, model: torch.nn.Module) -> None:
-        """Called with the trained network of a complete trial."""
 
     def evaluate(
         self,
         arch: Arch,
         trial: optuna.Trial,
+        hyperparameters: Mapping[str, Any] | None = None,
         on_epoch: Callable[[EpochStats], None] | None = None,
     ) -> Result:
         start = time.perf_counter()
-        seed = trial_seed(trial)
+        settings = dict(hyperparameters or {})
+        epochs = settings.pop("epochs", self.epochs)
+        trainer = self.trainer.with_hyperparameters(settings) if settings else self.trainer
+        seed = trial_seed(self.seed, trial.number)
         data = self.dataset
-        model = self.initial_model(arch, trial, seed)
+        model = self._build(arch, seed)
         params, flops = count_params(model), count_flops(model, data.input_shape)
-        epochs = self.epochs_for(trial)
-        curve: dict[int, float] = {}
+        begun = Start()
+        if self.initializer is not None:
+            begun = self.initializer.start(self.space, arch, model, trial)
+        epochs = begun.epochs or epochs
+        metrics: dict[str, float] = dict(begun.metrics)
+
+        def result(stats: EpochStats, test_value: float | None = None) -> Result:
+            return Result(
+                value=stats.valid_acc,
+                metrics={
+                    "train_loss": stats.train_loss,
+                    "train_acc": stats.train_acc,
+                    "epochs": stats.epoch,
+                    **metrics,
+                },
+                test_value=test_value,
+                params=params,
+                flops=flops,
+                cost_s=time.perf_counter() - start,
+                fidelity=f"epochs={epochs},data={self.train_fraction:g}{self.proxy}",
+            )
 
         def report(stats: EpochStats) -> None:
             if on_epoch is not None:
                 on_epoch(stats)
-            curve[stats.epoch] = stats.valid_acc
             trial.report(stats.valid_acc, stats.epoch)
-            # Pruning after the last epoch would save nothing and discard a finished result.
-            finished = stats.epoch >= epochs
-            if not finished and (trial.should_prune() or self.stop_early(trial, curve)):
-                trial.set_user_attr("epochs", stats.epoch)
-                raise optuna.TrialPruned(f"pruned after epoch {stats.epoch}")
+            # Stopping after the last epoch would save nothing and discard a finished result.
+            if stats.epoch < epochs and self._stops(trial, metrics):
+                raise Pruned(result(stats), f"pruned after epoch {stats.epoch}")
 
-        history = self.trainer.fit(
+        history = trainer.fit(
             model,
             data,
             epochs=epochs,
@@ -107,18 +121,32 @@ class LowFidelityEstimator(Estimator):
             seed=seed,
             on_epoch=report,
         )
-        self.trained(arch, trial, model)
-        last = history.last
-        return Result(
-            value=last.valid_acc,
-            metrics={
-                "train_loss": last.train_loss,
-                "train_acc": last.train_acc,
-                "epochs": last.epoch,
-            },
-            test_value=self.trainer.accuracy(model, data.test),
-            params=params,
-            flops=flops,
-            cost_s=time.perf_counter() - start,
-            fidelity=f"epochs={epochs},data={self.train_fraction:g}{self.proxy}",
-        )
+        if self.initializer is not None:
+            self.initializer.trained(arch, trial, model)
+        return result(history.last, test_value=trainer.accuracy(model, data.test))
+
+    def _build(self, arch: Arch, seed: int) -> torch.nn.Module:
+        """The network to train, freshly initialised from ``seed``."""
+        data = self.dataset
+        # fork_rng seeds the weight init without touching the global generator.
+        with torch.random.fork_rng(devices=[]):
+            torch.manual_seed(seed)
+            return self.space.build(arch, data.num_classes, data.input_shape).to(data.device)
+
+    def _stops(self, trial: optuna.Trial, metrics: dict[str, float]) -> bool:
+        """Whether the stopper or the search's pruner ends ``trial`` now; what the stopper's
+        decision rests on goes into ``metrics``."""
+        if self.stopper is not None:
+            frozen = _running(trial)
+            if isinstance(self.stopper, ExplainsDecisions):
+                metrics.update(self.stopper.metrics(trial.study, frozen))
+            if self.stopper.prune(trial.study, frozen):
+                return True
+        return trial.should_prune()
+
+
+def _running(trial: optuna.Trial) -> FrozenTrial:
+    """The stored record of the running ``trial`` (intermediate values included), as a pruner
+    reads it, through the study's public API."""
+    running = trial.study.get_trials(deepcopy=False, states=(TrialState.RUNNING,))
+    return next(t for t in running if t.number == trial.number)

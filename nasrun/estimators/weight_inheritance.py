@@ -2,219 +2,93 @@
 
 from __future__ import annotations
 
-import itertools
+import copy
 from collections import OrderedDict
+from typing import Any
 
 import optuna
-import torch
+from torch import nn
 
 from nasrun.data import DataModule
 from nasrun.errors import NasrunError
+from nasrun.estimators.initializer import Initializer, Start
 from nasrun.estimators.low_fidelity import LowFidelityEstimator
 from nasrun.spaces import Arch, SearchSpace
-from nasrun.spaces.chain import ChainNet
 from nasrun.training import Trainer
 
-# A tensor's channel layout: per dimension, the (source, width) segments its channels come in,
-# or None where the dimension has no channel structure (kernel, classes). The tag says what the
-# tensor is (a convolution, a depthwise convolution, batch norm ...): tensors of one name but
-# another tag (an op mutation) are not copied.
-Segments = tuple[tuple[int, int], ...]
-Layout = dict[str, tuple[str, tuple[Segments | None, ...]]]
 
+class WeightInheritance(Initializer):
+    """Children inherit the trained weights of their parent, then train ``epochs`` instead of
+    the estimator's own (Real et al., "Large-Scale Evolution of Image Classifiers", ICML 2017;
+    Elsken et al., "Efficient Multi-objective NAS via Lamarckian Evolution", ICLR 2019).
+    What carries over is the space's to say (:meth:`SearchSpace.inherit`; on chain a
+    function-preserving network morphism). Lamarckian: a child's trained weights are what its
+    own children inherit, so training accumulates along a lineage.
 
-def channel_layout(model: torch.nn.Module) -> Layout:
-    """Where the channels of each tensor of a chain network (:class:`ChainNet`) come from.
-
-    A layer's input is the concatenation of its sources' outputs, and the classifier's that of
-    the unread layers' outputs; a mutation of one layer's width or skips shifts the channels of
-    every later segment, so copying by position would misalign them. Empty for other networks,
-    whose tensors are only copied where their shapes agree.
-    """
-    if not isinstance(model, ChainNet):
-        return {}
-    # Layer 0 alone reads the image (-1); every op's first convolution takes all its inputs.
-    first = next(m for m in model.layers[0].body if isinstance(m, torch.nn.Conv2d))
-    widths = {-1: first.in_channels}
-    layout: Layout = {}
-    for i, (sources, layer) in enumerate(zip(model.inputs, model.layers, strict=True)):
-        bn = next(m for m in layer.body if isinstance(m, torch.nn.BatchNorm2d))
-        out: Segments = ((i, bn.num_features),)
-        inp = tuple((s, widths[s]) for s in sources)
-        for j, module in enumerate(layer.body):
-            prefix = f"layers.{i}.body.{j}."
-            if isinstance(module, torch.nn.Conv2d) and module.groups > 1:
-                layout[prefix + "weight"] = ("depthwise", (inp, None, None, None))
-            elif isinstance(module, torch.nn.Conv2d):
-                layout[prefix + "weight"] = ("conv", (out, inp, None, None))
-            elif isinstance(module, torch.nn.BatchNorm2d):
-                for name in ("weight", "bias", "running_mean", "running_var"):
-                    layout[prefix + name] = ("bn", (out,))
-        widths[i] = bn.num_features
-    features = tuple((i, widths[i]) for i in model.outputs)
-    layout["classifier.weight"] = ("linear", (None, features))
-    return layout
-
-
-def _pairs(
-    child: Segments | None, parent: Segments | None, c_size: int, p_size: int
-) -> list[tuple[slice, slice]] | None:
-    """(child, parent) index ranges that hold the same channels; None: nothing lines up."""
-    if child is None or parent is None:
-        return [(slice(None), slice(None))] if c_size == p_size else None
-    offsets, at = {}, 0
-    for key, width in parent:
-        offsets[key] = (at, width)
-        at += width
-    pairs, at = [], 0
-    for key, width in child:
-        if key in offsets:
-            p_at, p_width = offsets[key]
-            n = min(width, p_width)
-            pairs.append((slice(at, at + n), slice(p_at, p_at + n)))
-        at += width
-    return pairs
-
-
-def _centred(c_size: int, p_size: int) -> tuple[slice, slice]:
-    """The centred overlap of two kernel extents (a 3-wide kernel is the middle of a 5-wide one)."""
-    n = min(c_size, p_size)
-    c0, p0 = (c_size - n) // 2, (p_size - n) // 2
-    return slice(c0, c0 + n), slice(p0, p0 + n)
-
-
-def inherit(
-    child: torch.nn.Module,
-    parent_state: dict[str, torch.Tensor],
-    parent_layout: Layout | None = None,
-) -> float:
-    """Copies the parent's tensors into ``child`` wherever they carry over; returns the fraction of
-    the child's parameters (by element) that were inherited.
-
-    A tensor of the same name and shape is copied whole (batch-norm running statistics
-    included). One whose kernel grew or shrank keeps the centre of the parent's kernel; given
-    ``parent_layout`` (:func:`channel_layout` of the parent network), the channels that both
-    networks compute from the same source are copied too, so a wider or narrower layer, or an
-    added or removed skip connection, keeps every weight it shares with the parent.
-
-    Weights that read channels the parent did not have (a new skip, extra filters) and the
-    border of a grown kernel start at zero: the child then computes what its parent computed,
-    a function-preserving network morphism (Wei et al. 2016; Elsken et al. 2019), and training
-    grows the new connections from there. Everything else keeps its fresh initialisation.
-    """
-    state = child.state_dict()
-    child_layout = channel_layout(child) if parent_layout else {}
-    params = dict(child.named_parameters())
-    inherited = 0
-    with torch.no_grad():
-        for name, target in state.items():
-            source = parent_state.get(name)
-            if source is None or source.dim() != target.dim():
-                continue
-            c_tag, c_dims = child_layout.get(name, ("", (None,) * target.dim()))
-            p_tag, p_dims = (parent_layout or {}).get(name, ("", (None,) * source.dim()))
-            if c_tag != p_tag:
-                continue
-            if source.shape == target.shape and c_dims == p_dims:
-                target.copy_(source)
-                inherited += target.numel() if name in params else 0
-                continue
-            ranges: list[list[tuple[slice, slice]]] = []
-            for d in range(target.dim()):
-                if d >= 2 and c_dims[d] is None:  # a kernel dimension
-                    ranges.append([_centred(target.shape[d], source.shape[d])])
-                    continue
-                pairs = _pairs(c_dims[d], p_dims[d], target.shape[d], source.shape[d])
-                if pairs is None:
-                    break
-                ranges.append(pairs)
-            else:
-                if target.dim() >= 2:
-                    # Rows (outputs; a depthwise kernel's channels) the parent also computes read
-                    # zero from new inputs and a grown kernel's border; new rows stay fresh.
-                    for rows, _ in ranges[0]:
-                        target[rows] = 0
-                for index in itertools.product(*ranges):
-                    c_idx = tuple(c for c, _ in index)
-                    target[c_idx] = source[tuple(p for _, p in index)]
-                    inherited += target[c_idx].numel() if name in params else 0
-    return inherited / max(1, sum(p.numel() for p in params.values()))
-
-
-class WeightInheritanceEstimator(LowFidelityEstimator):
-    """Children inherit the trained weights of their parent (see :func:`inherit`), then train for
-    ``inherit_epochs`` instead of ``epochs`` (Real et al., "Large-Scale Evolution of Image
-    Classifiers", ICML 2017; Elsken et al., "Efficient Multi-objective NAS via Lamarckian
-    Evolution", ICLR 2019). Lamarckian: a child's trained weights are what its own children
-    inherit, so training accumulates along a lineage. The short run restarts the trainer's
-    cosine schedule (with fresh momentum) over its ``inherit_epochs``.
-
-    The parent is the trial number the sampler records as the ``parent`` user attribute
-    (``search=ea`` does); for other samplers it is the closest evaluated architecture (fewest
-    differing decisions), if that differs in at most ``max_distance`` decisions. Trained
-    weights are kept in memory (the last ``cache_size`` trials) of this process: a child whose
-    parent was trained by another worker trains from scratch.
+    The parent is the trial the sampler records as the ``parent`` user attribute (``search=ea``
+    does); for other samplers it is the closest evaluated architecture (fewest differing
+    decisions), if that differs in at most ``max_distance`` decisions. Trained networks are
+    kept in memory (the last ``cache_size`` trials) of this process: a child whose parent was
+    trained by another worker trains from scratch.
     """
 
-    name = "weight_inheritance"
+    def __init__(self, epochs: int = 1, max_distance: int = 1, cache_size: int = 256) -> None:
+        if epochs < 1:
+            raise NasrunError("estimator.inherit_epochs must be at least 1")
+        self.epochs, self.max_distance, self.cache_size = epochs, max_distance, cache_size
+        self._trained: OrderedDict[int, tuple[Arch, nn.Module]] = OrderedDict()
 
-    def __init__(
-        self,
-        space: SearchSpace,
-        dataset: DataModule,
-        trainer: Trainer,
-        epochs: int = 3,
-        inherit_epochs: int = 1,
-        train_fraction: float = 1.0,
-        max_distance: int = 1,
-        cache_size: int = 256,
-        **proxy: int | None,
-    ) -> None:
-        """``proxy`` holds :class:`LowFidelityEstimator`'s channels, cells and resolution."""
-        super().__init__(
-            space, dataset, trainer, epochs=epochs, train_fraction=train_fraction, **proxy
-        )
-        if not 1 <= inherit_epochs <= epochs:
-            raise NasrunError("estimator.inherit_epochs must be between 1 and estimator.epochs")
-        self.inherit_epochs = inherit_epochs
-        self.max_distance = max_distance
-        self.cache_size = cache_size
-        self._weights: OrderedDict[int, tuple[Arch, dict[str, torch.Tensor], Layout]] = (
-            OrderedDict()
-        )
+    def start(self, space: SearchSpace, arch: Arch, model: nn.Module, trial: optuna.Trial) -> Start:
+        parent = self._parent(arch, trial)
+        if parent is None:
+            return Start(metrics={"inherited_fraction": 0.0})
+        device = next(model.parameters()).device
+        trained = copy.deepcopy(self._trained[parent][1]).to(device)
+        fraction = space.inherit(model, trained)
+        if fraction <= 0:  # nothing carried over: a fresh network needs the full schedule
+            return Start(metrics={"inherited_fraction": 0.0})
+        return Start(self.epochs, {"inherited_fraction": fraction, "inherited_from": parent})
+
+    def trained(self, arch: Arch, trial: optuna.Trial, model: nn.Module) -> None:
+        self._trained[trial.number] = (arch, copy.deepcopy(model).cpu())
+        while len(self._trained) > self.cache_size:
+            self._trained.popitem(last=False)
 
     def _parent(self, arch: Arch, trial: optuna.Trial) -> int | None:
-        recorded = trial.user_attrs.get("parent")
+        recorded = trial.user_attrs.get("parent")  # the sampler's own record of its choice
         if recorded is not None:
-            return recorded if recorded in self._weights else None
+            return recorded if recorded in self._trained else None
         best = None
-        for number, (other, *_) in self._weights.items():
+        for number, (other, _) in self._trained.items():
             distance = sum(a != b for a, b in zip(arch, other, strict=True))
             if distance <= self.max_distance and (best is None or distance < best[0]):
                 best = (distance, number)
         return None if best is None else best[1]
 
-    def initial_model(self, arch: Arch, trial: optuna.Trial, seed: int) -> torch.nn.Module:
-        model = super().initial_model(arch, trial, seed)
-        parent = self._parent(arch, trial)
-        fraction = 0.0
-        if parent is not None:
-            device = next(model.parameters()).device
-            _, weights, layout = self._weights[parent]
-            fraction = inherit(model, {k: v.to(device) for k, v in weights.items()}, layout)
-            trial.set_user_attr("inherited_from", parent)
-        trial.set_user_attr("inherited_fraction", fraction)
-        return model
 
-    def epochs_for(self, trial: optuna.Trial) -> int:
-        inherited = trial.user_attrs.get("inherited_fraction", 0.0) > 0
-        return self.inherit_epochs if inherited else self.epochs
-
-    def trained(self, arch: Arch, trial: optuna.Trial, model: torch.nn.Module) -> None:
-        self._weights[trial.number] = (
-            arch,
-            {k: v.detach().cpu() for k, v in model.state_dict().items()},
-            channel_layout(model),
-        )
-        while len(self._weights) > self.cache_size:
-            self._weights.popitem(last=False)
+def weight_inheritance(
+    space: SearchSpace,
+    dataset: DataModule,
+    trainer: Trainer,
+    epochs: int = 3,
+    inherit_epochs: int = 1,
+    max_distance: int = 1,
+    cache_size: int = 256,
+    **low_fidelity: Any,
+) -> LowFidelityEstimator:
+    """``estimator=weight_inheritance``: a :class:`LowFidelityEstimator` whose initializer is
+    :class:`WeightInheritance`, with its settings flat for the shell (``estimator.epochs``
+    from scratch, ``estimator.inherit_epochs`` for a child). ``low_fidelity`` holds the
+    estimator's other arguments (seed, train_fraction, channels, cells, resolution)."""
+    if not 1 <= inherit_epochs <= epochs:
+        raise NasrunError("estimator.inherit_epochs must be between 1 and estimator.epochs")
+    initializer = WeightInheritance(inherit_epochs, max_distance, cache_size)
+    return LowFidelityEstimator(
+        space,
+        dataset,
+        trainer,
+        epochs=epochs,
+        initializer=initializer,
+        name="weight_inheritance",
+        **low_fidelity,
+    )

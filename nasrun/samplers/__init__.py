@@ -4,7 +4,6 @@ Each sampler is a plain ``optuna.samplers.BaseSampler``, usable in any Optuna st
 """
 
 from nasrun.samplers._controller import Controller, ControllerSampler
-from nasrun.samplers._factory import instantiate_sampler
 from nasrun.samplers._grid import grid_sampler
 from nasrun.samplers._ppo import PPOSampler
 from nasrun.samplers._regularized_evolution import RegularizedEvolutionSampler
@@ -17,5 +16,4 @@ __all__ = [
     "RegularizedEvolutionSampler",
     "ReinforceSampler",
     "grid_sampler",
-    "instantiate_sampler",
 ]

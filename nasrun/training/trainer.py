@@ -1,22 +1,28 @@
-"""The one training loop every estimator and searcher shares.
+"""The one training loop every estimator shares (one-shot searches share its weight step).
 
 Data already lives on the device (see ``nasrun.data``); the loop adds mixed precision and
-channels-last on CUDA, gradient clipping and a cosine schedule. A non-finite loss ends training
-with :class:`DivergedError`, which the experiment records as a failed trial.
+channels-last on CUDA, gradient clipping and a cosine schedule (:class:`WeightOptimiser`), and
+re-estimates batch-norm statistics before each validation. A non-finite loss ends training with
+:class:`DivergedError`, which the search records as a failed trial.
 """
 
 from __future__ import annotations
 
+import copy
 import math
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import partial
+from typing import Any
 
 import torch
 from torch import nn
 
 from nasrun.data import DataModule, Split
+from nasrun.training.batchnorm import recalibrate_batchnorm
+from nasrun.training.optimiser import OptimizerFactory, WeightOptimiser, optimizer_with
+from nasrun.training.recipe import TrainingRecipe
 
 
 class DivergedError(RuntimeError):
@@ -45,19 +51,26 @@ OnEpoch = Callable[[EpochStats], None]
 
 
 class Trainer:
-    """SGD-style training with a cosine learning-rate schedule over ``epochs``."""
+    """SGD-style training with a cosine learning-rate schedule over ``epochs`` (SGDR without
+    restarts, Loshchilov & Hutter, ICLR 2017).
+
+    Before each validation the batch-norm statistics are re-estimated on the first
+    ``recalibrate_bn`` training examples (0: keep the running averages), so that a few epochs'
+    estimate is not noise from lagging averages.
+    """
 
     def __init__(
         self,
         epochs: int = 10,
         batch_size: int = 64,
-        optimizer: Callable[..., torch.optim.Optimizer] | None = None,
+        optimizer: OptimizerFactory | None = None,
         cosine_schedule: bool = True,
         grad_clip: float | None = 5.0,
         label_smoothing: float = 0.0,
         amp: bool = True,
         channels_last: bool = True,
         eval_batch_size: int = 1024,
+        recalibrate_bn: int = 1024,
     ) -> None:
         self.epochs = epochs
         self.batch_size = batch_size
@@ -70,6 +83,24 @@ class Trainer:
         self.amp = amp
         self.channels_last = channels_last
         self.eval_batch_size = eval_batch_size
+        self.recalibrate_bn = recalibrate_bn
+
+    def with_hyperparameters(self, values: Mapping[str, Any]) -> Trainer:
+        """A trainer with a trial's settings applied: ``lr``, ``weight_decay``, ``batch_size``
+        and ``optimizer`` (``sgd``, ``adam``, ``adamw``; see :func:`optimizer_with`). Other keys
+        (e.g. ``epochs``, which is the estimator's) are left to the caller."""
+        tuned = copy.copy(self)
+        if "batch_size" in values:
+            tuned.batch_size = int(values["batch_size"])
+        tuned.optimizer = optimizer_with(self.optimizer, values)
+        return tuned
+
+    def weight_optimiser(
+        self, parameters: Iterable[nn.Parameter], schedule_length: int
+    ) -> WeightOptimiser:
+        """This trainer's optimiser, clipping and (when on) cosine schedule over ``parameters``."""
+        length = schedule_length if self.cosine_schedule else None
+        return WeightOptimiser(parameters, self.optimizer, self.grad_clip, length)
 
     def fit(
         self,
@@ -90,25 +121,19 @@ class Trainer:
         train = data.train if train is None else train
         device = data.device
         model = self._prepare(model, device)
-        optimizer = self.optimizer(model.parameters())
         steps = max(1, epochs * math.ceil(len(train) / self.batch_size))
-        schedule = (
-            torch.optim.lr_scheduler.CosineAnnealingLR(optimizer, T_max=steps)
-            if self.cosine_schedule
-            else None
-        )
+        weights = self.weight_optimiser(model.parameters(), steps)
         loss_fn = nn.CrossEntropyLoss(label_smoothing=self.label_smoothing)
         generator = torch.Generator().manual_seed(seed)
         use_amp = self.amp and device.type == "cuda"
         history = History()
-        # Hooks of networks with a training recipe of their own (nasrun.spaces.cell_network):
-        # a per-epoch schedule (drop-path) and an auxiliary head whose loss is added.
-        start_epoch = getattr(model, "start_epoch", None)
-        aux_weight = getattr(model, "auxiliary_weight", 0.0)
+        # A network with a training recipe of its own (DARTS' evaluation network): a per-epoch
+        # schedule (drop-path) and an auxiliary head whose loss is added.
+        recipe = model if isinstance(model, TrainingRecipe) else None
         for epoch in range(1, epochs + 1):
             start = time.perf_counter()
-            if start_epoch is not None:
-                start_epoch(epoch - 1, epochs)
+            if recipe is not None:
+                recipe.start_epoch(epoch - 1, epochs)
             model.train()
             total_loss = torch.zeros((), device=device)
             correct = torch.zeros((), device=device, dtype=torch.int64)
@@ -117,16 +142,11 @@ class Trainer:
                 with torch.autocast(device.type, dtype=torch.bfloat16, enabled=use_amp):
                     logits = model(x)
                     loss = loss_fn(logits, y)
-                    aux_logits = getattr(model, "last_aux_logits", None)
-                    if aux_logits is not None:
-                        loss = loss + aux_weight * loss_fn(aux_logits, y)
-                optimizer.zero_grad(set_to_none=True)
-                loss.backward()
-                if self.grad_clip:
-                    nn.utils.clip_grad_norm_(model.parameters(), self.grad_clip)
-                optimizer.step()
-                if schedule is not None:
-                    schedule.step()
+                    extra = recipe.auxiliary_loss(loss_fn, y) if recipe is not None else None
+                    if extra is not None:
+                        loss = loss + extra
+                weights.step(loss)
+                weights.advance()
                 total_loss += loss.detach() * len(y)
                 correct += (logits.argmax(1) == y).sum()
             train_loss = total_loss.item() / len(train)  # one sync per epoch, not per step
@@ -136,13 +156,27 @@ class Trainer:
                 epoch=epoch,
                 train_loss=train_loss,
                 train_acc=correct.item() / len(train),
-                valid_acc=self.accuracy(model, data.valid),
+                valid_acc=self._validate(model, train, data.valid),
                 seconds=time.perf_counter() - start,
             )
             history.epochs.append(stats)
             if on_epoch is not None:
                 on_epoch(stats)
         return history
+
+    def _validate(self, model: nn.Module, train: Split, valid: Split) -> float:
+        if self.recalibrate_bn > 0:
+            use_amp = self.amp and train.x.device.type == "cuda"
+
+            def forward(x: torch.Tensor) -> torch.Tensor:
+                with torch.autocast(x.device.type, dtype=torch.bfloat16, enabled=use_amp):
+                    return model(self._layout(x))
+
+            calibration = train.head(min(1.0, self.recalibrate_bn / len(train)))
+            recalibrate_batchnorm(
+                model, (x for x, _ in calibration.batches(self.batch_size)), forward
+            )
+        return self.accuracy(model, valid)
 
     @torch.no_grad()
     def accuracy(self, model: nn.Module, split: Split) -> float:

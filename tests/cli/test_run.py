@@ -6,7 +6,8 @@ import json
 
 import pytest
 
-from tests.conftest import TINY, run_cli, run_dir_results
+from nasrun.training.threads import available_cores
+from tests.conftest import TINY, make_experiment, run_cli, run_dir_results
 
 
 def test_default_experiment_writes_the_results_contract(tmp_path):
@@ -57,9 +58,9 @@ def test_default_experiment_writes_the_results_contract(tmp_path):
 
 
 def test_resume_tops_up_a_study_without_reevaluating(tmp_path):
-    run_cli(tmp_path, *TINY, "study=s", "budget.trials=3", "hydra.run.dir=first")
+    make_experiment(tmp_path, "study=s", "budget.trials=3", run="first").run()
     first, _ = run_dir_results(tmp_path / "first")
-    run_cli(tmp_path, *TINY, "study=s", "budget.trials=5", "hydra.run.dir=second")
+    make_experiment(tmp_path, "study=s", "budget.trials=5", run="second").run()
     second, summary = run_dir_results(tmp_path / "second")
     assert summary["n_complete"] == 5
     # The first three trials are the same records, not evaluated again.
@@ -68,15 +69,16 @@ def test_resume_tops_up_a_study_without_reevaluating(tmp_path):
         first[["arch", "value", "datetime_start"]]
     )
     # A study that already met its budget runs nothing more.
-    run_cli(tmp_path, *TINY, "study=s", "budget.trials=5", "hydra.run.dir=third")
-    assert run_dir_results(tmp_path / "third")[1]["n_trials"] == 5
+    assert (
+        make_experiment(tmp_path, "study=s", "budget.trials=5", run="third").run()["n_trials"] == 5
+    )
 
 
 def test_same_seed_gives_the_same_trials(tmp_path):
     for name in ("a", "b"):
-        run_cli(tmp_path, *TINY, "seed=7", "budget.trials=3", f"hydra.run.dir={name}")
-    a, _ = run_dir_results(tmp_path / "a")
-    b, _ = run_dir_results(tmp_path / "b")
+        make_experiment(tmp_path / name, "seed=7", "budget.trials=3").run()
+    a, _ = run_dir_results(tmp_path / "a" / "run")
+    b, _ = run_dir_results(tmp_path / "b" / "run")
     assert a["arch"].tolist() == b["arch"].tolist()
     assert a["value"].tolist() == b["value"].tolist()
 
@@ -128,15 +130,13 @@ def test_user_errors_are_one_line(tmp_path, args, expected):
 
 def test_failing_trials_are_recorded_and_the_search_goes_on(tmp_path):
     # A learning rate this large diverges: each trial fails with its reason; the run ends cleanly.
-    run_cli(
+    make_experiment(
         tmp_path,
-        *TINY,
         "budget.trials=2",
         "budget.max_consecutive_failures=3",
         "trainer.optimizer.lr=inf",
         "trainer.grad_clip=null",
-        "hydra.run.dir=run",
-    )
+    ).run()
     trials, summary = run_dir_results(tmp_path / "run")
     assert summary["n_failed"] == 3 and summary["best_arch"] is None
     assert trials["fail_reason"].str.contains("DivergedError").all()
@@ -156,3 +156,15 @@ def test_quiet_mode_prints_nothing(tmp_path):
     proc = run_cli(tmp_path, *TINY, "budget.trials=1", "verbose=false", "hydra.run.dir=run")
     assert proc.stdout == "" and proc.stderr == ""
     assert json.loads((tmp_path / "run" / "summary.json").read_text())["n_complete"] == 1
+
+
+def test_threads_are_set_on_purpose(tmp_path):
+    """``threads`` is torch's intra-op thread count; by default the cores are shared out among
+    the workers a sweep runs at once on this machine."""
+    run_cli(tmp_path, *TINY, "budget.trials=1", "threads=1", "hydra.run.dir=one")
+    assert run_dir_results(tmp_path / "one")[1]["threads"] == 1
+    sweep = ("hydra/launcher=joblib", "hydra.launcher.n_jobs=2", "hydra.sweep.dir=sweep")
+    run_cli(tmp_path, "-m", *TINY, "budget.trials=1", "verbose=false", "seed=0,1", *sweep)
+    for job in ("0", "1"):
+        summary = run_dir_results(tmp_path / "sweep" / job)[1]
+        assert summary["threads"] == max(1, available_cores() // 2)

@@ -2,30 +2,20 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
 from nasrun.cli.errors import group_choices
-from nasrun.cli.run import CONFIG_DIR
+from nasrun.config import CONFIG_DIR
 from nasrun.errors import NasrunError
-from nasrun.experiment import Experiment
-from tests.conftest import TINY, run_cli, run_dir_results
+from tests.conftest import make_experiment, run_cli, run_dir_results
 
 SEARCHES = sorted(
     option
     for option in group_choices(CONFIG_DIR)["search"]
-    if "searcher"
-    not in (CONFIG_DIR / "search" / f"{option}.yaml").read_text()  # one-shot: elsewhere
+    if "OptunaSearch"
+    in (CONFIG_DIR / "search" / f"{option}.yaml").read_text()  # one-shot: elsewhere
 )
 SPACES = group_choices(CONFIG_DIR)["space"]
-
-
-def _experiment(compose_config, tmp_path: Path, *overrides: str) -> Experiment:
-    cfg = compose_config(
-        *TINY, "dataset=digits", "verbose=false", f"storage=sqlite:///{tmp_path}/s.db", *overrides
-    )
-    return Experiment.from_config(cfg, tmp_path / "run")
 
 
 def test_the_discrete_searches_are_all_configured():
@@ -34,8 +24,8 @@ def test_the_discrete_searches_are_all_configured():
 
 
 @pytest.mark.parametrize("search", SEARCHES)
-def test_each_search_runs_a_small_study(compose_config, tmp_path, search):
-    summary = _experiment(compose_config, tmp_path, f"search={search}", "budget.trials=3").run()
+def test_each_search_runs_a_small_study(tmp_path, search):
+    summary = make_experiment(tmp_path, f"search={search}", "budget.trials=3").run()
     assert summary["n_complete"] + summary["n_pruned"] == 3 and summary["n_failed"] == 0
 
 
@@ -43,8 +33,8 @@ def test_each_search_runs_a_small_study(compose_config, tmp_path, search):
 def test_multi_fidelity_searches_prune_and_train_fewer_epochs(tmp_path, search):
     # Without pruning, the same budget trains every trial for all estimator.epochs.
     trials_budget, epochs = 9, 3
-    args = (*TINY, "dataset=digits", f"estimator.epochs={epochs}", f"budget.trials={trials_budget}")
-    run_cli(tmp_path, *args, f"search={search}", "hydra.run.dir=run")
+    args = (f"estimator.epochs={epochs}", f"budget.trials={trials_budget}", f"search={search}")
+    make_experiment(tmp_path, *args).run()
     trials, _ = run_dir_results(tmp_path / "run")
     assert (trials["state"] == "PRUNED").sum() > 0
     assert trials["epochs"].sum() < trials_budget * epochs
@@ -53,8 +43,8 @@ def test_multi_fidelity_searches_prune_and_train_fewer_epochs(tmp_path, search):
 
 
 def test_joint_nas_and_hpo_trains_each_trial_with_its_own_settings(tmp_path):
-    args = ("search=tpe", "hpo=default", "hpo.epochs=[1,2]", "budget.trials=4", "dataset=digits")
-    run_cli(tmp_path, *TINY, *args, "hydra.run.dir=run")
+    args = ("search=tpe", "hpo=default", "hpo.epochs=[1,2]", "budget.trials=4")
+    make_experiment(tmp_path, *args).run()
     trials, _ = run_dir_results(tmp_path / "run")
     assert (trials["state"] == "COMPLETE").all() and len(trials) == 4
     for name in ("lr", "weight_decay", "batch_size", "optimizer"):
@@ -70,9 +60,9 @@ def test_joint_nas_and_hpo_trains_each_trial_with_its_own_settings(tmp_path):
         (["search=grid", "hpo=default", "hpo.epochs=null"], "architectures only"),
     ],
 )
-def test_combinations_that_make_no_sense_are_refused(compose_config, tmp_path, overrides, expected):
+def test_combinations_that_make_no_sense_are_refused(tmp_path, overrides, expected):
     with pytest.raises(NasrunError, match=expected):
-        _experiment(compose_config, tmp_path, *overrides)
+        make_experiment(tmp_path, *overrides).run()
 
 
 @pytest.mark.slow
