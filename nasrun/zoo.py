@@ -20,8 +20,9 @@ from typing import Any
 
 from nasrun.errors import NasrunError
 from nasrun.spaces.base import Arch, SearchSpace
-from nasrun.spaces.cell import DagSpace, NasnetCellSpace
-from nasrun.spaces.nb201 import NB201Space
+from nasrun.spaces.darts_cell.ops import AMOEBANET_OPS
+from nasrun.spaces.darts_cell.space import DagSpace, NasnetCellSpace
+from nasrun.spaces.nb201.space import NB201Space
 
 
 @dataclass(frozen=True)
@@ -136,7 +137,8 @@ ZOO: dict[str, ZooEntry] = {
         ZooEntry(
             # DARTS' genotypes.py transcribes AmoebaNet-A from the paper's figure with the nodes
             # reordered, inputs unswapped and one max-pool reading the other input; this is
-            # the TPU code's cell, whose 1x7/7x1 conv is bottlenecked (see darts_ops).
+            # the TPU code's cell, whose 1x7/7x1 conv is bottlenecked (see darts_cell/ops.py:
+            # DARTS' full-width conv_7x1_1x7 would make the network 10% larger).
             "amoebanet_a",
             "Real et al., AmoebaNet-A (N=6, F=36), AAAI 2019",
             "nasnet_cell",
@@ -145,10 +147,14 @@ ZOO: dict[str, ZooEntry] = {
             "('sep_conv_5x5', 2), ('avg_pool_3x3', 5), ('sep_conv_3x3', 1)], "
             "normal_concat=[0, 3, 4, 6], reduce=[('sep_conv_3x3', 0), ('avg_pool_3x3', 1), "
             "('max_pool_3x3', 1), ('sep_conv_7x7', 2), ('max_pool_3x3', 0), ('max_pool_3x3', 1), "
-            "('sep_conv_3x3', 4), ('conv_7x1_1x7', 1), ('avg_pool_3x3', 0), ('sep_conv_7x7', 1)], "
+            "('sep_conv_3x3', 4), ('conv_7x1_1x7_bottleneck', 1), ('avg_pool_3x3', 0), ('sep_conv_7x7', 1)], "
             "reduce_concat=[2, 3, 4, 5, 6])",
             3.2,
-            space_options={"normal_concat": [0, 3, 4, 6], "reduce_concat": [2, 3, 4, 5, 6]},
+            space_options={
+                "normal_concat": [0, 3, 4, 6],
+                "reduce_concat": [2, 3, 4, 5, 6],
+                "ops": list(AMOEBANET_OPS),
+            },
             network={**_NASNET_EVAL, "channels": 36},
         ),
         ZooEntry(

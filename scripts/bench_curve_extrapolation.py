@@ -18,9 +18,8 @@ import time
 from pathlib import Path
 
 import optuna
-from hydra import compose, initialize_config_dir
 
-from nasrun.cli.run import CONFIG_DIR
+from nasrun.config import compose
 from nasrun.experiment import Experiment
 
 
@@ -35,8 +34,7 @@ def run(estimator: str, seed: int, trials: int, epochs: int, workdir: Path) -> d
         f"storage=sqlite:///{workdir}/bench.db",
         f"study={estimator}-{seed}",
     ]
-    with initialize_config_dir(str(CONFIG_DIR), version_base="1.3"):
-        cfg = compose("config", overrides=overrides)
+    cfg = compose(*overrides)
     start = time.perf_counter()
     experiment = Experiment.from_config(cfg, workdir / f"{estimator}-{seed}")
     summary = experiment.run()

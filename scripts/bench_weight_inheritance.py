@@ -20,9 +20,8 @@ import time
 from pathlib import Path
 
 import optuna
-from hydra import compose, initialize_config_dir
 
-from nasrun.cli.run import CONFIG_DIR
+from nasrun.config import compose
 from nasrun.experiment import Experiment
 
 
@@ -40,8 +39,7 @@ def run(estimator: str, seed: int, args: argparse.Namespace, workdir: Path) -> d
     ]
     if estimator == "weight_inheritance":
         overrides.append(f"estimator.inherit_epochs={args.inherit_epochs}")
-    with initialize_config_dir(str(CONFIG_DIR), version_base="1.3"):
-        cfg = compose("config", overrides=overrides)
+    cfg = compose(*overrides)
     start = time.perf_counter()
     experiment = Experiment.from_config(cfg, workdir / f"{estimator}-{seed}")
     summary = experiment.run()

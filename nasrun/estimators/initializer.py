@@ -29,10 +29,9 @@ class Initializer(ABC):
     (weight inheritance is one; Real et al. 2017, Elsken et al. 2019)."""
 
     @abstractmethod
-    def start(
-        self, space: SearchSpace, arch: Arch, model: nn.Module, trial: optuna.Trial
-    ) -> Start:
+    def start(self, space: SearchSpace, arch: Arch, model: nn.Module, trial: optuna.Trial) -> Start:
         """May load weights into ``model`` (built by ``space`` for ``arch``) in place."""
 
     def trained(self, arch: Arch, trial: optuna.Trial, model: nn.Module) -> None:
         """Called with the network of a trial that trained to the end (not a pruned one)."""
+        return None  # an initializer that keeps nothing between trials

@@ -20,17 +20,16 @@ budgets in simulated seconds a scale comparable to the paper's.
 
 from __future__ import annotations
 
-import contextlib
 import functools
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from typing import Any
 
 import optuna
 
 from nasrun.benchmarks.nb201 import NB201Benchmark, dataset_columns
 from nasrun.errors import NasrunError
 from nasrun.estimators.base import Estimator, Objective, Result
-from nasrun.spaces import Arch, SearchSpace
-from nasrun.spaces.nb201 import OPS, NB201Space
+from nasrun.spaces import Arch, NB201Space, SearchSpace
 from nasrun.training import EpochStats, count_flops, count_params
 
 EPOCHS = 12  # the schedule of the tables' validation accuracies
@@ -43,12 +42,12 @@ BENCHMARK_DATA = {
 
 
 class TabularEstimator(Estimator):
-    """Looks each architecture up in the NAS-Bench-201 tables (Dong & Yang, ICLR 2020).
+    """Looks each architecture up in the NAS-Bench-201 tables (Dong & Yang, "NAS-Bench-201:
+    Extending the Scope of Reproducible Neural Architecture Search", ICLR 2020).
 
-    ``max_simulated_seconds`` gives the search a budget in simulated seconds (the cost model
-    above): once the study's complete trials have together cost that much, the trial that
-    crossed the limit is kept and ``study.stop()`` ends the optimisation loop, as NB201's
-    simulated searches do. A resumed study counts the cost already spent.
+    Each result's ``cost_s`` is simulated training seconds (the cost model above), so a budget
+    in simulated seconds, as NB201's searches have, is ``budget.cost_s``: the search stops once
+    its complete trials have together cost that much, keeping the trial that crossed it.
     """
 
     name = "tabular"
@@ -59,22 +58,22 @@ class TabularEstimator(Estimator):
         space: SearchSpace,
         dataset: object = None,  # the run's DataModule; the tables replace it
         trainer: object = None,  # the run's Trainer; nothing is trained
+        seed: int = 0,  # a look-up is the same for every seed
         root: str = "data",
         dataset_name: str = "cifar10",
-        max_simulated_seconds: float | None = None,
         seconds_per_epoch: float = 4.0,
         seconds_per_gflop: float = 39.56,
     ) -> None:
         dataset_columns(dataset_name)  # one line when the name is unknown
-        if max_simulated_seconds is not None and max_simulated_seconds <= 0:
-            raise NasrunError("estimator.max_simulated_seconds must be positive (or null)")
         self.space = space
         self.root = root
         self.dataset_name = dataset_name
-        self.max_simulated_seconds = max_simulated_seconds
         self.seconds_per_epoch = seconds_per_epoch
         self.seconds_per_gflop = seconds_per_gflop
         self._benchmark: NB201Benchmark | None = None  # read on first use
+
+    def data_name(self, dataset: object) -> str:
+        return self.dataset_name  # the run's dataset group goes unused
 
     def check_space(self, space: SearchSpace) -> None:
         if not isinstance(space, NB201Space):
@@ -108,13 +107,12 @@ class TabularEstimator(Estimator):
         self,
         arch: Arch,
         trial: optuna.Trial,
+        hyperparameters: Mapping[str, Any] | None = None,
         on_epoch: Callable[[EpochStats], None] | None = None,
     ) -> Result:
         record = self.benchmark.lookup(self.space.to_string(arch), self.dataset_name)
         params, flops = self.costs(arch)
         cost = self.simulated_seconds(flops)
-        if self.max_simulated_seconds is not None:
-            self._stop_at_budget(trial, cost)
         return Result(
             value=record.valid_acc_12ep / 100,
             metrics={
@@ -129,15 +127,6 @@ class TabularEstimator(Estimator):
             fidelity=f"nb201:{self.dataset_name},epochs={EPOCHS}",
         )
 
-    def _stop_at_budget(self, trial: optuna.Trial, cost: float) -> None:
-        study = trial.study
-        complete = study.get_trials(deepcopy=False, states=(optuna.trial.TrialState.COMPLETE,))
-        spent = cost + sum(t.user_attrs.get("cost_s", 0.0) for t in complete)
-        if spent >= self.max_simulated_seconds:
-            # Ask-and-tell callers run their own loop (stop() raises there); they read cost_s.
-            with contextlib.suppress(RuntimeError):
-                study.stop()
-
 
 @functools.cache
 def _cost_table(dataset: str) -> tuple[tuple[int, int], dict[str, tuple[int, int]]]:
@@ -150,6 +139,7 @@ def _cost_table(dataset: str) -> tuple[tuple[int, int], dict[str, tuple[int, int
     shape, classes, _ = BENCHMARK_DATA[dataset]
     space = NB201Space()
     edges = len(space.decisions)
+    ops = space.decisions[0].choices  # every edge chooses among the same ops
 
     def measure(op: str) -> tuple[int, int]:
         model = space.build((op,) * edges, classes, shape)
@@ -157,7 +147,7 @@ def _cost_table(dataset: str) -> tuple[tuple[int, int], dict[str, tuple[int, int
 
     base = measure("none")
     per_op = {}
-    for op in OPS:
+    for op in ops:
         params, flops = measure(op)
         per_op[op] = ((params - base[0]) // edges, (flops - base[1]) // edges)
     return base, per_op

@@ -1,53 +1,81 @@
-"""The shared loop of every one-shot (weight-sharing) searcher: epochs, records, checkpoints.
+"""What a one-shot (weight-sharing) searcher is: the algorithm only.
 
-A searcher only says how one epoch trains the supernet and its architecture parameters, how
-it scores the supernet, and which architecture it currently derives. This loop runs the
-epochs, leaves one Optuna trial per epoch (so results tables, reports, resume and dashboards
-work as for any search), and checkpoints everything after each epoch: a re-run of the same
-command continues after the last finished epoch and ends exactly where an uninterrupted run
-would (per-epoch generators are seeded from (seed, epoch), so no RNG state is carried).
+A searcher says how one step trains the supernet and its architecture parameters, what it
+does at the end of an epoch, how it scores the supernet and which architecture it derives
+(the optimiser/trainer split of NASLib, Ruchte et al. 2020; DARTS' ``architect.py``). The
+runner, :class:`nasrun.search.OneShotSearch`, owns the epochs, the data order, the records and
+the checkpoints, and hands the searcher a :class:`~nasrun.training.WeightOptimiser` for the
+shared weights.
 """
 
 from __future__ import annotations
 
 import math
-import time
 from abc import ABC, abstractmethod
-from collections.abc import Callable
-from pathlib import Path
+from dataclasses import dataclass
 from typing import Any
 
-import optuna
 import torch
 
-from nasrun.data import DataModule, Split
-from nasrun.spaces import Arch, SearchSpace, Supernet
-from nasrun.training import count_flops, count_params
+from nasrun.data import Split
+from nasrun.spaces import Arch, Supernet
+from nasrun.training import DivergedError, WeightOptimiser
+
+Batch = tuple[torch.Tensor, torch.Tensor]
 
 
-def halves(split: Split) -> tuple[Split, Split]:
-    """DARTS' split of the training data: one half trains weights, the other the architecture."""
-    middle = len(split) // 2
-    return Split(split.x[:middle], split.y[:middle]), Split(split.x[middle:], split.y[middle:])
+@dataclass(frozen=True)
+class SearchData:
+    """DARTS' split of the training data: one half trains the weights, the other the
+    architecture (or is held out to choose paths); ``valid`` is only scored."""
+
+    weights: Split
+    arch: Split
+    valid: Split
+
+    @classmethod
+    def halving(cls, train: Split, valid: Split) -> SearchData:
+        middle = len(train) // 2
+        return cls(
+            Split(train.x[:middle], train.y[:middle]),
+            Split(train.x[middle:], train.y[middle:]),
+            valid,
+        )
 
 
 def epoch_generator(seed: int, epoch: int) -> torch.Generator:
+    """The generator of one epoch's data order and sampling: seeded from (seed, epoch), so a
+    resumed search replays no random state and still ends where an uninterrupted one does."""
     return torch.Generator().manual_seed(seed * 100_003 + epoch)
 
 
-def mean_entropy(supernet: Supernet) -> float:
-    """Mean entropy (nats) of the softmax over each group of architecture weights."""
-    entropies = []
-    for alpha in supernet.arch_parameters():
-        p = torch.softmax(
-            alpha.detach().float().flatten(0, -2) if alpha.dim() > 1 else alpha.detach()[None], -1
-        )
-        entropies.append(-(p * p.clamp_min(1e-12).log()).sum(-1).mean().item())
-    return sum(entropies) / max(1, len(entropies))
+def train_steps(
+    searcher: OneShotSearcher,
+    weights_half: Split,
+    arch_half: Split | None,
+    batch_size: int,
+    generator: torch.Generator,
+) -> float:
+    """Feeds ``searcher`` one epoch of batches, drawn in ``generator``'s order (with a batch of
+    ``arch_half`` beside each when it takes one); returns the mean loss, and raises
+    :class:`DivergedError` when it is not finite."""
+    batches = weights_half.batches(batch_size, generator)
+    if searcher.arch_batches:  # the halves differ by at most one example
+        pairs = zip(batches, arch_half.batches(batch_size, generator), strict=False)
+    else:
+        pairs = ((batch, None) for batch in batches)
+    total, steps = 0.0, 0
+    for batch, arch_batch in pairs:
+        total, steps = total + searcher.step(batch, arch_batch, generator).detach(), steps + 1
+    loss = float(total) / max(1, steps)  # one host sync per epoch, not per step
+    if not math.isfinite(loss):
+        raise DivergedError(f"the supernet's training loss became {loss}")
+    return loss
 
 
 @torch.no_grad()
 def accuracy(supernet: Supernet, split: Split, batch_size: int = 512, **mode: Any) -> float:
+    """Top-1 accuracy of the supernet in one forward mode (``arch=``, ``weights=`` or mixed)."""
     supernet.eval()
     correct = 0
     for x, y in split.batches(batch_size):
@@ -56,142 +84,46 @@ def accuracy(supernet: Supernet, split: Split, batch_size: int = 512, **mode: An
 
 
 class OneShotSearcher(ABC):
-    """Base class: subclasses implement ``setup``, ``train_epoch``, ``score`` and ``derive``."""
+    """Base class: subclasses implement ``step`` and ``derive``, and may override the rest."""
 
     name = ""
+    #: Whether ``step`` takes a batch of the architecture's half beside the weights' batch.
+    arch_batches = False
 
-    def __init__(
-        self,
-        epochs: int = 50,
-        batch_size: int = 64,
-        w_lr: float = 0.025,
-        w_lr_min: float = 0.001,
-        w_momentum: float = 0.9,
-        w_weight_decay: float = 3e-4,
-        grad_clip: float = 5.0,
+    def setup(
+        self, supernet: Supernet, weights: WeightOptimiser, seed: int, batch_size: int
     ) -> None:
-        self.epochs = epochs
-        self.batch_size = batch_size
-        self.w_lr, self.w_lr_min = w_lr, w_lr_min
-        self.w_momentum, self.w_weight_decay = w_momentum, w_weight_decay
-        self.grad_clip = grad_clip
+        """Called once before the first epoch (and before a checkpoint is loaded); end-of-epoch
+        work batches its data by ``batch_size`` as the steps do."""
+        self.supernet, self.weights = supernet, weights
+        self.seed, self.batch_size = seed, batch_size
+        self.epoch, self.epochs = 0, 0
 
-    # -- what each method defines -------------------------------------------------------------
-
-    def setup(self, supernet: Supernet, seed: int) -> None:
-        """Creates optimisers; the default is DARTS' SGD with a cosine schedule for the weights."""
-        self.supernet, self.seed = supernet, seed
-        self.w_opt = torch.optim.SGD(
-            supernet.weight_parameters(),
-            self.w_lr,
-            momentum=self.w_momentum,
-            weight_decay=self.w_weight_decay,
-        )
-        self.w_schedule = torch.optim.lr_scheduler.CosineAnnealingLR(
-            self.w_opt, self.epochs, eta_min=self.w_lr_min
-        )
+    def start_epoch(self, epoch: int, epochs: int) -> None:
+        """Called before each epoch (``epoch`` counts from 1 of ``epochs``)."""
+        self.epoch, self.epochs = epoch, epochs
 
     @abstractmethod
-    def train_epoch(self, epoch: int, data: DataModule) -> float:
-        """One epoch of training; returns the mean training loss."""
+    def step(
+        self, batch: Batch, arch_batch: Batch | None, generator: torch.Generator
+    ) -> torch.Tensor:
+        """One training step on ``batch`` (and ``arch_batch``); returns the weights' loss."""
+
+    def end_epoch(self, data: SearchData, generator: torch.Generator) -> None:
+        """Work after an epoch's steps (e.g. ENAS' controller, SPOS' path sampling)."""
+        return None
 
     @abstractmethod
     def derive(self) -> Arch:
         """The architecture the search currently prefers."""
 
-    def score(self, data: DataModule) -> float:
+    def score(self, data: SearchData) -> float:
         """The supernet's validation accuracy as this method sees it (default: the mixture)."""
         return accuracy(self.supernet, data.valid)
 
     def state_dict(self) -> dict[str, Any]:
-        return {"w_opt": self.w_opt.state_dict(), "w_schedule": self.w_schedule.state_dict()}
+        """The searcher's own state (the supernet and weight optimiser are saved beside it)."""
+        return {}
 
     def load_state_dict(self, state: dict[str, Any]) -> None:
-        self.w_opt.load_state_dict(state["w_opt"])
-        self.w_schedule.load_state_dict(state["w_schedule"])
-
-    # -- shared helpers -----------------------------------------------------------------------
-
-    def weight_step(self, loss: torch.Tensor) -> None:
-        self.w_opt.zero_grad(set_to_none=True)
-        loss.backward()
-        torch.nn.utils.clip_grad_norm_(list(self.supernet.weight_parameters()), self.grad_clip)
-        self.w_opt.step()
-
-    # -- the loop -------------------------------------------------------------------------------
-
-    def search(
-        self,
-        supernet: Supernet,
-        space: SearchSpace,
-        data: DataModule,
-        study: optuna.Study,
-        checkpoint: Path,
-        seed: int = 0,
-        seconds: float | None = None,
-        on_epoch: Callable[[int, float], None] | None = None,
-    ) -> Arch:
-        """Runs (or resumes) the search; returns the derived architecture."""
-        self.setup(supernet, seed)
-        start_epoch = self._resume(checkpoint)
-        started = time.perf_counter()
-        for epoch in range(start_epoch + 1, self.epochs + 1):
-            epoch_start = time.perf_counter()
-            supernet.train()
-            loss = self.train_epoch(epoch, data)
-            if not math.isfinite(loss):
-                raise FloatingPointError(
-                    f"{self.name}: the supernet's loss became {loss} in epoch {epoch}"
-                )
-            self.w_schedule.step()
-            arch = self.derive()
-            value = self.score(data)
-            self._record(
-                study, space, data, epoch, arch, value, loss, time.perf_counter() - epoch_start
-            )
-            self._save(checkpoint, epoch)
-            if on_epoch is not None:
-                on_epoch(epoch, value)
-            if seconds is not None and time.perf_counter() - started > seconds:
-                break
-        return self.derive()
-
-    def _record(self, study, space, data, epoch, arch, value, loss, seconds) -> None:
-        # One trial per epoch, with the derived architecture as its parameters (enqueue, then ask).
-        study.enqueue_trial(space.to_params(arch), skip_if_exists=False)
-        trial = study.ask()
-        space.suggest(trial)
-        attrs = {
-            "arch": space.to_string(arch),
-            "epoch": epoch,
-            "train_loss": loss,
-            "entropy": mean_entropy(self.supernet),
-            "cost_s": seconds,
-            "fidelity": f"supernet_epoch={epoch}",
-        }
-        model = space.build(arch, data.num_classes, data.input_shape)
-        attrs.update(params=count_params(model), flops=count_flops(model, data.input_shape))
-        for key, item in attrs.items():
-            trial.set_user_attr(key, item)
-        study.tell(trial, value)
-
-    def _save(self, checkpoint: Path, epoch: int) -> None:
-        checkpoint.parent.mkdir(parents=True, exist_ok=True)
-        state = {
-            "epoch": epoch,
-            "supernet": self.supernet.state_dict(),
-            "searcher": self.state_dict(),
-        }
-        partial = checkpoint.with_suffix(".tmp")
-        torch.save(state, partial)
-        partial.replace(checkpoint)  # atomic: a kill mid-write leaves the previous epoch intact
-
-    def _resume(self, checkpoint: Path) -> int:
-        if not checkpoint.is_file():
-            return 0
-        state = torch.load(
-            checkpoint, map_location=next(self.supernet.parameters()).device, weights_only=False
-        )
-        self.supernet.load_state_dict(state["supernet"])
-        self.load_state_dict(state["searcher"])
-        return state["epoch"]
+        return None

@@ -2,104 +2,90 @@
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
 import torch
 from torch import nn
 from torch.func import functional_call
 
-from nasrun.data import DataModule
 from nasrun.errors import NasrunError
-from nasrun.oneshot.base import OneShotSearcher, epoch_generator, halves
+from nasrun.oneshot.base import Batch, OneShotSearcher
 from nasrun.spaces import Arch, Supernet
+from nasrun.training import WeightOptimiser
+from nasrun.training.optimiser import OptimizerFactory
 
 
 class DartsSearcher(OneShotSearcher):
     """Continuous relaxation of the space (softmax over each choice's alphas), optimised by
-    alternating steps: alphas on one half of the training data, weights on the other.
+    alternating steps: alphas on a batch of the architecture's half of the training data
+    (``arch_optimizer``, DARTS' Adam), then the weights on a batch of the other half.
 
     ``order=1`` is first-order DARTS; ``order=2`` takes the alpha gradient through one unrolled
     weight step, with the Hessian-vector product approximated by finite differences, as the paper.
+    PC-DARTS (Xu et al., ICLR 2020) is this searcher on a supernet with partial channels.
     """
 
     name = "darts"
+    arch_batches = True
 
-    def __init__(
-        self,
-        order: int = 1,
-        arch_lr: float = 3e-4,
-        arch_weight_decay: float = 1e-3,
-        arch_betas: tuple[float, float] = (0.5, 0.999),
-        **common: Any,
-    ) -> None:
-        super().__init__(**common)
+    def __init__(self, order: int = 1, arch_optimizer: OptimizerFactory | None = None) -> None:
         if order not in (1, 2):
             raise NasrunError("search.order must be 1 (first order) or 2 (second order)")
         self.order = order
-        self.arch_lr, self.arch_weight_decay, self.arch_betas = (
-            arch_lr,
-            arch_weight_decay,
-            tuple(arch_betas),
+        self.arch_optimizer = arch_optimizer or partial(
+            torch.optim.Adam, lr=3e-4, betas=(0.5, 0.999), weight_decay=1e-3
         )
         self.loss_fn = nn.CrossEntropyLoss()
 
-    def setup(self, supernet: Supernet, seed: int) -> None:
-        super().setup(supernet, seed)
-        self.a_opt = torch.optim.Adam(
-            supernet.arch_parameters(),
-            self.arch_lr,
-            betas=self.arch_betas,
-            weight_decay=self.arch_weight_decay,
-        )
+    def setup(
+        self, supernet: Supernet, weights: WeightOptimiser, seed: int, batch_size: int
+    ) -> None:
+        super().setup(supernet, weights, seed, batch_size)
+        self.a_opt = self.arch_optimizer(supernet.arch_parameters())
 
     def state_dict(self) -> dict[str, Any]:
-        return {**super().state_dict(), "a_opt": self.a_opt.state_dict()}
+        return {"a_opt": self.a_opt.state_dict()}
 
     def load_state_dict(self, state: dict[str, Any]) -> None:
-        super().load_state_dict(state)
         self.a_opt.load_state_dict(state["a_opt"])
 
     def derive(self) -> Arch:
         return self.supernet.derive()
 
-    def mixing(self, epoch: int, generator: torch.Generator) -> dict[str, Any]:
+    def mixing(self, generator: torch.Generator) -> dict[str, Any]:
         """Forward-mode arguments for training steps (DARTS: the plain softmax mixture)."""
         return {}
 
-    def train_epoch(self, epoch: int, data: DataModule) -> float:
-        weights_half, arch_half = halves(data.train)
-        generator = epoch_generator(self.seed, epoch)
-        total, batches = 0.0, 0
-        for (xt, yt), (xv, yv) in zip(
-            weights_half.batches(self.batch_size, generator),
-            arch_half.batches(self.batch_size, generator),
-            strict=False,  # the halves differ by at most one example
-        ):
-            if self.order == 2:
-                self._unrolled_arch_step(xt, yt, xv, yv)
-            else:
-                self.a_opt.zero_grad(set_to_none=True)
-                self.loss_fn(self.supernet(xv, **self.mixing(epoch, generator)), yv).backward()
-                self.a_opt.step()
-            loss = self.loss_fn(self.supernet(xt, **self.mixing(epoch, generator)), yt)
-            self.weight_step(loss)
-            total, batches = total + loss.item(), batches + 1
-        return total / max(1, batches)
+    def step(
+        self, batch: Batch, arch_batch: Batch | None, generator: torch.Generator
+    ) -> torch.Tensor:
+        (xt, yt), (xv, yv) = batch, arch_batch
+        if self.order == 2:
+            self._unrolled_arch_step(xt, yt, xv, yv)
+        else:
+            self.a_opt.zero_grad(set_to_none=True)
+            self.loss_fn(self.supernet(xv, **self.mixing(generator)), yv).backward()
+            self.a_opt.step()
+        loss = self.loss_fn(self.supernet(xt, **self.mixing(generator)), yt)
+        self.weights.step(loss)
+        return loss
 
     def _unrolled_arch_step(self, xt, yt, xv, yv) -> None:
         net, alphas = self.supernet, self.supernet.arch_parameters()
         names = [n for n, p in net.named_parameters() if all(p is not a for a in alphas)]
         weights = [net.get_parameter(n) for n in names]
-        lr = self.w_opt.param_groups[0]["lr"]
+        sgd = self.weights.settings
+        lr = sgd["lr"]
         # w' = w - lr * (momentum buffer + dL_train/dw + weight decay), as SGD would step.
         grads = _grad(self.loss_fn(net(xt), yt), weights)
         unrolled = []
         for w, g in zip(weights, grads, strict=True):
-            buffer = self.w_opt.state.get(w, {}).get("momentum_buffer")
+            buffer = self.weights.momentum_buffer(w)
             step = (
                 g
-                + self.w_weight_decay * w
-                + (self.w_momentum * buffer if buffer is not None else 0)
+                + sgd["weight_decay"] * w
+                + (sgd["momentum"] * buffer if buffer is not None else 0)
             )
             unrolled.append((w - lr * step).detach().requires_grad_(True))
         val_loss = self.loss_fn(

@@ -13,47 +13,54 @@ The derived architecture is the best of ``samples`` controller samples on the he
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
 import torch
 from torch import nn
 
-from nasrun.data import DataModule
-from nasrun.oneshot.base import OneShotSearcher, accuracy, epoch_generator, halves
+from nasrun.data import Split
+from nasrun.oneshot.base import Batch, OneShotSearcher, SearchData, accuracy
 from nasrun.samplers import Controller
 from nasrun.spaces import Arch, Supernet
+from nasrun.training import WeightOptimiser
+from nasrun.training.optimiser import OptimizerFactory
 
 
 class EnasSearcher(OneShotSearcher):
+    """ENAS' alternation of shared-weight steps on controller-sampled paths with REINFORCE
+    updates of the controller (Pham et al., ICML 2018)."""
+
     name = "enas"
 
     def __init__(
         self,
         controller_steps: int = 50,
-        controller_lr: float = 3.5e-4,
+        controller_optimizer: OptimizerFactory | None = None,
         entropy_weight: float = 1e-4,
         baseline_decay: float = 0.99,
         hidden_size: int = 64,
         samples: int = 10,
-        **common: Any,
     ) -> None:
-        super().__init__(**common)
-        self.controller_steps, self.controller_lr = controller_steps, controller_lr
+        self.controller_steps = controller_steps
+        self.controller_optimizer = controller_optimizer or partial(torch.optim.Adam, lr=3.5e-4)
         self.entropy_weight, self.baseline_decay = entropy_weight, baseline_decay
         self.hidden_size, self.samples = hidden_size, samples
+        self.loss_fn = nn.CrossEntropyLoss()
 
-    def setup(self, supernet: Supernet, seed: int) -> None:
-        super().setup(supernet, seed)
+    def setup(
+        self, supernet: Supernet, weights: WeightOptimiser, seed: int, batch_size: int
+    ) -> None:
+        super().setup(supernet, weights, seed, batch_size)
         self.space = supernet.space
         sizes = [len(d.choices) for d in self.space.decisions]
         self.controller = Controller(sizes, self.hidden_size, seed)
-        self.c_opt = torch.optim.Adam(self.controller.parameters(), self.controller_lr)
+        self.c_opt = self.controller_optimizer(self.controller.parameters())
         self.baseline: float | None = None
         self.best: Arch | None = None
 
     def state_dict(self) -> dict[str, Any]:
         return {
-            **super().state_dict(),
             "controller": self.controller.state_dict(),
             "c_opt": self.c_opt.state_dict(),
             "baseline": self.baseline,
@@ -61,7 +68,6 @@ class EnasSearcher(OneShotSearcher):
         }
 
     def load_state_dict(self, state: dict[str, Any]) -> None:
-        super().load_state_dict(state)
         self.controller.load_state_dict(state["controller"])
         self.c_opt.load_state_dict(state["c_opt"])
         self.baseline, self.best = state["baseline"], state["best"]
@@ -73,25 +79,24 @@ class EnasSearcher(OneShotSearcher):
         )
         return arch, log_prob[0], entropy[0]
 
-    def train_epoch(self, epoch: int, data: DataModule) -> float:
-        train, held_out = halves(data.train)
-        generator = epoch_generator(self.seed, epoch)
-        loss_fn, total, batches = nn.CrossEntropyLoss(), 0.0, 0
-        self.supernet.train()
-        for x, y in train.batches(self.batch_size, generator):
-            with torch.no_grad():
-                arch, _, _ = self._sample(generator)
-            loss = loss_fn(self.supernet(x, arch=arch), y)
-            self.weight_step(loss)
-            total, batches = total + loss.item(), batches + 1
-        self._train_controller(held_out, generator)
+    def step(
+        self, batch: Batch, arch_batch: Batch | None, generator: torch.Generator
+    ) -> torch.Tensor:
+        x, y = batch
+        with torch.no_grad():
+            arch, _, _ = self._sample(generator)
+        loss = self.loss_fn(self.supernet(x, arch=arch), y)
+        self.weights.step(loss)
+        return loss
+
+    def end_epoch(self, data: SearchData, generator: torch.Generator) -> None:
+        self._train_controller(data.arch, generator)
         self.best = max(
             (self._sample(generator)[0] for _ in range(self.samples)),
-            key=lambda arch: accuracy(self.supernet, held_out, arch=arch),
+            key=lambda arch: accuracy(self.supernet, data.arch, arch=arch),
         )
-        return total / max(1, batches)
 
-    def _train_controller(self, held_out, generator: torch.Generator) -> None:
+    def _train_controller(self, held_out: Split, generator: torch.Generator) -> None:
         steps = 0
         while steps < self.controller_steps:
             for x, y in held_out.batches(self.batch_size, generator):
@@ -114,5 +119,5 @@ class EnasSearcher(OneShotSearcher):
     def derive(self) -> Arch:
         return self.best
 
-    def score(self, data: DataModule) -> float:
+    def score(self, data: SearchData) -> float:
         return accuracy(self.supernet, data.valid, arch=self.derive())

@@ -6,9 +6,9 @@ from typing import Any
 
 import torch
 
-from nasrun.data import DataModule
-from nasrun.oneshot.base import accuracy
+from nasrun.oneshot.base import SearchData, accuracy
 from nasrun.oneshot.darts import DartsSearcher
+from nasrun.training.optimiser import OptimizerFactory
 
 
 class GdasSearcher(DartsSearcher):
@@ -19,15 +19,21 @@ class GdasSearcher(DartsSearcher):
 
     name = "gdas"
 
-    def __init__(self, tau_max: float = 10.0, tau_min: float = 0.1, **darts: Any) -> None:
-        super().__init__(order=1, **darts)
+    def __init__(
+        self,
+        tau_max: float = 10.0,
+        tau_min: float = 0.1,
+        arch_optimizer: OptimizerFactory | None = None,
+    ) -> None:
+        super().__init__(order=1, arch_optimizer=arch_optimizer)
         self.tau_max, self.tau_min = tau_max, tau_min
 
-    def tau(self, epoch: int) -> float:
-        return self.tau_max - (self.tau_max - self.tau_min) * (epoch - 1) / max(1, self.epochs - 1)
+    def tau(self) -> float:
+        progress = (self.epoch - 1) / max(1, self.epochs - 1)
+        return self.tau_max - (self.tau_max - self.tau_min) * progress
 
-    def mixing(self, epoch: int, generator: torch.Generator) -> dict[str, Any]:
-        tau, weights = self.tau(epoch), []
+    def mixing(self, generator: torch.Generator) -> dict[str, Any]:
+        tau, weights = self.tau(), []
         for alpha in self.supernet.arch_parameters():
             uniform = (
                 torch.rand(alpha.shape, generator=generator).to(alpha.device).clamp(1e-9, 1 - 1e-9)
@@ -37,5 +43,5 @@ class GdasSearcher(DartsSearcher):
             weights.append(hard - soft.detach() + soft)  # straight-through
         return {"weights": weights}
 
-    def score(self, data: DataModule) -> float:
+    def score(self, data: SearchData) -> float:
         return accuracy(self.supernet, data.valid, arch=self.derive())

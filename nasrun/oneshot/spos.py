@@ -8,28 +8,26 @@ from typing import Any
 import torch
 from torch import nn
 
-from nasrun.data import DataModule, Split
-from nasrun.oneshot.base import OneShotSearcher, epoch_generator, halves
+from nasrun.data import Split
+from nasrun.oneshot.base import Batch, OneShotSearcher, SearchData
 from nasrun.spaces import Arch, SearchSpace, Supernet
+from nasrun.training import WeightOptimiser, batchnorm_kept, recalibrate_batchnorm
+
+_loss_fn = nn.CrossEntropyLoss()
 
 
-def train_single_path_epoch(
+def single_path_step(
     supernet: Supernet,
     space: SearchSpace,
-    train: Split,
-    batch_size: int,
-    generator: torch.Generator,
+    batch: Batch,
     rng: random.Random,
-    step,
-) -> float:
-    """One epoch of uniform single-path training: a fresh random path for every batch."""
-    loss_fn, total, batches = nn.CrossEntropyLoss(), 0.0, 0
-    supernet.train()
-    for x, y in train.batches(batch_size, generator):
-        loss = loss_fn(supernet(x, arch=space.sample(rng)), y)
-        step(loss)
-        total, batches = total + loss.item(), batches + 1
-    return total / max(1, batches)
+    weights: WeightOptimiser,
+) -> torch.Tensor:
+    """One step of uniform single-path training: a fresh random path for the batch."""
+    x, y = batch
+    loss = _loss_fn(supernet(x, arch=space.sample(rng)), y)
+    weights.step(loss)
+    return loss
 
 
 @torch.no_grad()
@@ -41,34 +39,15 @@ def recalibrated_accuracy(
     batches: int = 4,
     batch_size: int = 256,
 ) -> float:
-    """Validation accuracy of one path after re-estimating its batch-norm statistics.
-
-    Shared BN statistics mix every path; SPOS recomputes them for the path being scored.
-    """
-    norms = [m for m in supernet.modules() if isinstance(m, nn.modules.batchnorm._BatchNorm)]
-    saved = [
-        (m.running_mean.clone(), m.running_var.clone(), m.momentum)
-        for m in norms
-        if m.track_running_stats
-    ]
-    for m in norms:
-        m.reset_running_stats()
-        m.momentum = None  # a cumulative average over the calibration batches
-    supernet.train()
-    for i, (x, _) in enumerate(calibration.batches(batch_size)):
-        if i == batches:
-            break
-        supernet(x, arch=arch)
-    supernet.eval()
-    correct = sum(
-        (supernet(x, arch=arch).argmax(1) == y).sum().item() for x, y in valid.batches(512)
-    )
-    for m, (mean, var, momentum) in zip(
-        [m for m in norms if m.track_running_stats], saved, strict=True
-    ):
-        m.running_mean.copy_(mean)
-        m.running_var.copy_(var)
-        m.momentum = momentum
+    """Validation accuracy of one path with batch-norm statistics of its own (re-estimated on
+    ``batches`` calibration batches); the supernet's shared statistics are left as they were."""
+    inputs = calibration.x[: batches * batch_size]
+    with batchnorm_kept(supernet):
+        recalibrate_batchnorm(supernet, inputs.split(batch_size), lambda x: supernet(x, arch=arch))
+        supernet.eval()
+        correct = sum(
+            (supernet(x, arch=arch).argmax(1) == y).sum().item() for x, y in valid.batches(512)
+        )
     return correct / len(valid)
 
 
@@ -82,46 +61,41 @@ class SposSearcher(OneShotSearcher):
 
     name = "spos"
 
-    def __init__(self, samples: int = 10, **common: Any) -> None:
-        super().__init__(**common)
+    def __init__(self, samples: int = 10) -> None:
         self.samples = samples
         self.best: tuple[float, Arch] | None = None
 
-    def setup(self, supernet: Supernet, seed: int) -> None:
-        super().setup(supernet, seed)
+    def setup(
+        self, supernet: Supernet, weights: WeightOptimiser, seed: int, batch_size: int
+    ) -> None:
+        super().setup(supernet, weights, seed, batch_size)
         self.space = supernet.space
+        self.best = None
+
+    def start_epoch(self, epoch: int, epochs: int) -> None:
+        super().start_epoch(epoch, epochs)
+        self.rng = random.Random(self.seed * 100_003 + epoch)  # paths, then candidates
 
     def state_dict(self) -> dict[str, Any]:
-        return {**super().state_dict(), "best": self.best}
+        return {"best": self.best}
 
     def load_state_dict(self, state: dict[str, Any]) -> None:
-        super().load_state_dict(state)
         self.best = state["best"]
 
-    def train_epoch(self, epoch: int, data: DataModule) -> float:
-        train, _ = halves(data.train)
-        rng = random.Random(self.seed * 100_003 + epoch)
-        loss = train_single_path_epoch(
-            self.supernet,
-            self.space,
-            train,
-            self.batch_size,
-            epoch_generator(self.seed, epoch),
-            rng,
-            self.weight_step,
-        )
-        _, held_out = halves(data.train)
+    def step(
+        self, batch: Batch, arch_batch: Batch | None, generator: torch.Generator
+    ) -> torch.Tensor:
+        return single_path_step(self.supernet, self.space, batch, self.rng, self.weights)
+
+    def end_epoch(self, data: SearchData, generator: torch.Generator) -> None:
         for _ in range(self.samples):
-            arch = self.space.sample(rng)
-            score = recalibrated_accuracy(self.supernet, arch, train, held_out)
+            arch = self.space.sample(self.rng)
+            score = recalibrated_accuracy(self.supernet, arch, data.weights, data.arch)
             if self.best is None or score > self.best[0]:
                 self.best = (score, arch)
-        return loss
 
     def derive(self) -> Arch:
         return self.best[1]
 
-    def score(self, data: DataModule) -> float:
-        return recalibrated_accuracy(
-            self.supernet, self.derive(), halves(data.train)[0], data.valid
-        )
+    def score(self, data: SearchData) -> float:
+        return recalibrated_accuracy(self.supernet, self.derive(), data.weights, data.valid)

@@ -17,11 +17,11 @@ import math
 import random
 from abc import ABC, abstractmethod
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 from nasrun.errors import NasrunError
+from nasrun.spaces.arch import Arch, Choice, Decision
 
 if TYPE_CHECKING:
     import optuna
@@ -29,16 +29,7 @@ if TYPE_CHECKING:
 
     from nasrun.spaces.supernet import Supernet
 
-Choice = str | int | float | bool
-Arch = tuple[Choice, ...]
-
-
-@dataclass(frozen=True)
-class Decision:
-    """One categorical choice of a space, named as the Optuna parameter that holds it."""
-
-    name: str
-    choices: tuple[Choice, ...]
+__all__ = ["Arch", "Choice", "Decision", "SearchSpace"]
 
 
 class SearchSpace(ABC):
@@ -66,6 +57,26 @@ class SearchSpace(ABC):
     def supernet(self, num_classes: int, input_shape: Sequence[int], **options: Any) -> Supernet:
         """The weight-sharing form of the space (see :mod:`nasrun.spaces.supernet`)."""
         raise NasrunError(f"space {self.name!r} has no supernet yet")
+
+    def inherit(self, child: nn.Module, parent: nn.Module) -> float:
+        """Copies ``parent``'s trained tensors into ``child`` where they carry over (weight
+        inheritance: Real et al., ICML 2017; Elsken et al., ICLR 2019) and returns the fraction
+        of ``child``'s parameters, by element, that were inherited.
+
+        Here: every tensor of the same name and shape (batch-norm statistics included). Spaces
+        whose networks line up in more ways (wider layers, grown kernels) override it.
+        """
+        import torch
+
+        source = parent.state_dict()
+        params = dict(child.named_parameters())
+        inherited = 0
+        with torch.no_grad():
+            for name, target in child.state_dict().items():
+                if name in source and source[name].shape == target.shape:
+                    target.copy_(source[name])
+                    inherited += target.numel() if name in params else 0
+        return inherited / max(1, sum(p.numel() for p in params.values()))
 
     def with_network(self, channels: int | None = None, cells: int | None = None) -> SearchSpace:
         """The same space whose networks start with ``channels`` channels and have ``cells``

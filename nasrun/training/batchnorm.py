@@ -71,4 +71,9 @@ def batchnorm_kept(model: nn.Module) -> Iterator[None]:
 
 
 def _state(m: nn.modules.batchnorm._BatchNorm) -> tuple:
-    return (m.running_mean.clone(), m.running_var.clone(), m.num_batches_tracked.clone(), m.momentum)
+    return (
+        m.running_mean.clone(),
+        m.running_var.clone(),
+        m.num_batches_tracked.clone(),
+        m.momentum,
+    )

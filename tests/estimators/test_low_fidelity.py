@@ -1,4 +1,7 @@
-"""Low-fidelity estimation with a real Optuna trial and pruner."""
+"""Low-fidelity estimation: what it records, and the pruners and stoppers that end it early.
+
+What every estimator must do (a Result, no trial attributes, seeds) is in test_contract.py.
+"""
 
 from __future__ import annotations
 
@@ -9,43 +12,82 @@ import pytest
 
 from nasrun.data import Synthetic
 from nasrun.errors import NasrunError
-from nasrun.estimators import LowFidelityEstimator
+from nasrun.estimators import LowFidelityEstimator, Pruned
+from nasrun.pruners import CurveExtrapolationPruner
 from nasrun.spaces import ChainSpace, DagSpace, NB201Space
 from nasrun.training import Trainer
 
-DATA = Synthetic(num_classes=4, image_size=8, num_examples=200)
+DATA = Synthetic(num_classes=4, image_size=8, num_examples=200, noise=0.3)
 SPACE = ChainSpace(num_layers=2, num_filters=(8,), filter_sizes=(1, 3))
+ARCH = SPACE.sample(random.Random(0))
 
 
-def test_evaluate_reports_each_epoch_and_records_costs():
+class PruneAll(optuna.pruners.BasePruner):
+    def prune(self, study, trial):
+        return True
+
+
+def test_evaluate_reports_each_epoch_and_records_its_fidelity():
     estimator = LowFidelityEstimator(
         SPACE, DATA, Trainer(batch_size=32), epochs=2, train_fraction=0.5
     )
     study = optuna.create_study(direction="maximize")
-    trial = study.ask()
-    result = estimator.evaluate(SPACE.sample(random.Random(0)), trial)
+    seen = []
+    result = estimator.evaluate(ARCH, study.ask(), on_epoch=seen.append)
     assert 0 <= result.value <= 1 and 0 <= result.test_value <= 1
-    assert result.metrics["epochs"] == 2 and result.params > 0 and result.flops > 0
+    assert result.metrics["epochs"] == 2 and [s.epoch for s in seen] == [1, 2]
     assert result.fidelity == "epochs=2,data=0.5"
     assert study.trials[0].intermediate_values.keys() == {1, 2}
 
 
-def test_a_pruner_stops_training():
-    class PruneAll(optuna.pruners.BasePruner):
-        def prune(self, study, trial):
-            return True
-
+def test_the_searchs_pruner_stops_training_and_the_epochs_trained_are_kept():
     estimator = LowFidelityEstimator(SPACE, DATA, Trainer(batch_size=32), epochs=3)
     study = optuna.create_study(direction="maximize", pruner=PruneAll())
-    trial = study.ask()
-    with pytest.raises(optuna.TrialPruned):
-        estimator.evaluate(SPACE.sample(random.Random(0)), trial)
+    with pytest.raises(Pruned) as pruned:
+        estimator.evaluate(ARCH, study.ask())
     assert list(study.trials[0].intermediate_values) == [1]
+    assert pruned.value.result.metrics["epochs"] == 1
 
 
-def test_bad_settings_are_refused():
-    with pytest.raises(NasrunError, match="epochs"):
-        LowFidelityEstimator(SPACE, DATA, Trainer(), epochs=0)
+def test_a_stopper_composes_with_the_searchs_pruner_and_its_prediction_is_kept():
+    stopper = CurveExtrapolationPruner(max_resource=8, min_resource=3, threshold=0.1)
+    estimator = LowFidelityEstimator(SPACE, DATA, Trainer(batch_size=32), epochs=8, stopper=stopper)
+    # The search prunes nothing; a best trial nobody can beat: the stopper ends the candidate
+    # as soon as it may decide.
+    study = optuna.create_study(direction="maximize", pruner=optuna.pruners.NopPruner())
+    study.add_trial(optuna.trial.create_trial(value=1.0))
+    trial = study.ask()
+    with pytest.raises(Pruned) as pruned:
+        estimator.evaluate(ARCH, trial)
+    metrics = pruned.value.result.metrics
+    assert metrics["epochs"] == 3 and max(study.trials[-1].intermediate_values) == 3
+    assert 0 <= metrics["predicted_final"] <= 1 and metrics["predicted_std"] > 0
+    assert trial.user_attrs == {}
+
+
+def test_the_first_candidate_trains_to_the_end_despite_the_stopper():
+    stopper = CurveExtrapolationPruner(max_resource=4, min_resource=2)
+    estimator = LowFidelityEstimator(SPACE, DATA, Trainer(batch_size=32), epochs=4, stopper=stopper)
+    result = estimator.evaluate(ARCH, optuna.create_study(direction="maximize").ask())
+    assert result.metrics["epochs"] == 4
+    # A searched training length would not match the stopper's final epoch.
+    assert "epochs" not in estimator.tunable and "lr" in estimator.tunable
+
+
+def test_a_trials_training_length_replaces_the_estimators():
+    estimator = LowFidelityEstimator(SPACE, DATA, Trainer(batch_size=32), epochs=3)
+    trial = optuna.create_study(direction="maximize").ask()
+    result = estimator.evaluate(ARCH, trial, {"epochs": 1, "lr": 0.01, "optimizer": "adam"})
+    assert result.metrics["epochs"] == 1 and result.fidelity.startswith("epochs=1,")
+    assert estimator.epochs == 3  # nothing copied or changed on the estimator
+
+
+@pytest.mark.parametrize(
+    ("settings", "message"), [({"epochs": 0}, "epochs"), ({"train_fraction": 0}, "train_fraction")]
+)
+def test_bad_settings_are_refused(settings, message):
+    with pytest.raises(NasrunError, match=message):
+        LowFidelityEstimator(SPACE, DATA, Trainer(), **settings)
 
 
 def test_a_narrower_shallower_lower_resolution_proxy_is_trained_and_recorded():

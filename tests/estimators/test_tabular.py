@@ -1,4 +1,5 @@
-"""The tabular estimator on the real NAS-Bench-201 tables, and its one-line errors."""
+"""The tabular estimator on the real NAS-Bench-201 tables, and its one-line errors (the
+simulated-seconds budget: tests/cli/test_nb201_experiments.py)."""
 
 from __future__ import annotations
 
@@ -6,9 +7,11 @@ import pandas as pd
 import pytest
 
 from nasrun.benchmarks.nb201 import FILES, NB201Benchmark
+from nasrun.config import compose
 from nasrun.errors import NasrunError
 from nasrun.estimators import TabularEstimator
-from nasrun.spaces import NB201Space
+from nasrun.experiment import Experiment
+from nasrun.spaces import ChainSpace, NB201Space
 from nasrun.training import count_flops, count_params
 from tests.conftest import run_cli, run_dir_results
 
@@ -18,7 +21,8 @@ UNKNOWN = "|conv_7x7~0|+|none~0|none~1|+|none~0|none~1|none~2|"
 def test_a_search_reports_the_test_accuracy_of_its_best_architecture(tmp_path, nb201_dir):
     # storage=memory: the same run as with the default SQLite file, without 50 disk commits.
     args = ("space=nb201", "estimator=tabular", "budget.trials=50", "storage=memory")
-    run_cli(tmp_path, *args, f"data_dir={nb201_dir}", "hydra.run.dir=run")
+    cfg = compose(*args, f"data_dir={nb201_dir}", "verbose=false")
+    Experiment.from_config(cfg, tmp_path / "run").run()
     trials, summary = run_dir_results(tmp_path / "run")
     assert summary["n_complete"] == 50 and summary["dataset"] == "cifar10"
     assert summary["best_value"] == trials["value"].max()
@@ -33,6 +37,14 @@ def test_costs_per_edge_match_counting_the_built_network(nb201_dir):
     for arch in [space.from_string(s) for s in NB201Benchmark(nb201_dir).arch_strings()[:2]]:
         model = space.build(arch, 10, (3, 32, 32))
         assert estimator.costs(arch) == (count_params(model), count_flops(model, (3, 32, 32)))
+
+
+def test_other_spaces_and_other_nb201_networks_are_refused(nb201_dir):
+    estimator = TabularEstimator(NB201Space(), root=str(nb201_dir))
+    with pytest.raises(NasrunError, match="needs space=nb201"):
+        estimator.check_space(ChainSpace())
+    with pytest.raises(NasrunError, match="space.channels=16"):
+        estimator.check_space(NB201Space(channels=8))
 
 
 def test_missing_tables_are_one_line_naming_the_files(tmp_path):

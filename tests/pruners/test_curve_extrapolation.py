@@ -55,9 +55,24 @@ def test_pruner_stops_a_hopeless_curve_and_keeps_a_promising_one():
     assert "good" not in decisions
 
 
-def test_pruner_waits_for_a_complete_trial_and_min_resource():
+def test_pruner_waits_for_a_complete_trial_and_min_resource_and_says_what_it_predicted():
     pruner = CurveExtrapolationPruner(max_resource=20, min_resource=4)
-    assert pruner.decide({1: 0.1, 2: 0.1, 3: 0.1, 4: 0.1}, best=None) == (False, None)
-    assert pruner.decide({1: 0.1, 2: 0.1}, best=0.9) == (False, None)
+    study = optuna.create_study(direction="maximize")
+    flat = optuna.trial.create_trial(
+        state=optuna.trial.TrialState.RUNNING, intermediate_values={e: 0.1 for e in range(1, 5)}
+    )
+    assert not pruner.prune(study, flat) and pruner.metrics(study, flat) == {}  # no best yet
+    study = _study_with_best(0.9)
+    early = optuna.trial.create_trial(
+        state=optuna.trial.TrialState.RUNNING, intermediate_values={1: 0.1, 2: 0.1}
+    )
+    assert not pruner.prune(study, early) and pruner.metrics(study, early) == {}
+    assert pruner.prune(study, flat)
+    metrics = pruner.metrics(study, flat)
+    assert metrics.keys() == {"predicted_final", "predicted_std"} and metrics["predicted_std"] > 0
+
+
+@pytest.mark.parametrize(("low", "high", "threshold"), [(4, 3, 0.1), (3, 3, 0.1), (1, 3, 1.0)])
+def test_bad_settings_are_refused(low, high, threshold):
     with pytest.raises(ValueError):
-        CurveExtrapolationPruner(max_resource=3, min_resource=4)
+        CurveExtrapolationPruner(max_resource=high, min_resource=low, threshold=threshold)

@@ -1,10 +1,10 @@
-"""The chain space: decisions, strings, mutation and networks."""
+"""The chain space: size, neighbours, strides and malformed strings (the rest of the
+space contract is in ``test_contract.py``)."""
 
 from __future__ import annotations
 
 import random
 
-import optuna
 import pytest
 import torch
 
@@ -25,38 +25,20 @@ SPACES = [
 
 
 @pytest.mark.parametrize("space", SPACES)
-def test_strings_round_trip_and_networks_train(space):
+def test_neighbours_differ_in_exactly_one_decision(space):
+    arch = space.sample(random.Random(1))
+    neighbours = list(space.neighbours(arch))
+    assert len(set(neighbours)) == len(neighbours) > 0
+    assert all(sum(a != b for a, b in zip(arch, n, strict=True)) == 1 for n in neighbours)
+
+
+def test_networks_of_every_op_and_stride_train():
     rng = random.Random(0)
-    for _ in range(10):
-        arch = space.sample(rng)
-        assert space.from_string(space.to_string(arch)) == arch
-        model = space.build(arch, num_classes=5, input_shape=(2, 8, 8))
-        out = model(torch.randn(3, 2, 8, 8))
+    for _ in range(6):
+        arch = SPACES[1].sample(rng)
+        out = SPACES[1].build(arch, 5, (2, 8, 8))(torch.randn(3, 2, 8, 8))
         assert out.shape == (3, 5)
         out.sum().backward()
-        assert all(p.grad is not None for p in model.parameters())
-
-
-@pytest.mark.parametrize("space", SPACES)
-def test_mutation_changes_exactly_one_decision(space):
-    rng = random.Random(1)
-    arch = space.sample(rng)
-    for _ in range(20):
-        child = space.mutate(arch, rng)
-        assert sum(a != b for a, b in zip(arch, child, strict=True)) == 1
-        arch = child
-    assert all(
-        sum(a != b for a, b in zip(arch, n, strict=True)) == 1 for n in space.neighbours(arch)
-    )
-
-
-def test_suggest_is_define_by_run():
-    space = SPACES[0]
-    study = optuna.create_study(sampler=optuna.samplers.RandomSampler(seed=0))
-    trial = study.ask()
-    arch = space.suggest(trial)
-    assert space.from_params(trial.params) == arch
-    assert set(trial.params) == {d.name for d in space.decisions}
 
 
 def test_size_counts_every_architecture():

@@ -7,6 +7,10 @@ pools get an extra BN, as in DARTS. With ``partial_channels=K > 1`` an edge runs
 1/K of the channels, passes the rest through and shuffles the channels; a second set of
 architecture weights (betas, one per edge) then normalises the edges into each node.
 
+A search cell concatenates every node, so a ``dag`` architecture's single path computes what
+its evaluation network computes (up to the affine-free BNs and the pools' extra BN), while a
+``nasnet_cell`` architecture (its unused nodes, concat combines) differs by construction.
+
 ``derive()`` keeps, for each node, the two incoming edges whose strongest non-``none`` op
 weighs most, with that op (DARTS' rule); a ``nasnet_cell`` node then combines by adding.
 """
@@ -14,16 +18,18 @@ weighs most, with that op (DARTS' rule); a ``nasnet_cell`` node then combines by
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 import torch
 from torch import nn
 from torch.nn import functional as F
 
-from nasrun.layers.darts_ops import OPS, FactorizedReduce
-from nasrun.layers.nb201_ops import ReLUConvBN
-from nasrun.spaces.base import Arch
-from nasrun.spaces.genotype import CELLS, CellGenotype, Genotype
-from nasrun.spaces.supernet import Supernet, active_choices
+from nasrun.errors import NasrunError
+from nasrun.spaces.arch import Arch
+from nasrun.spaces.darts_cell.genotype import CELLS, CellGenotype, Genotype
+from nasrun.spaces.darts_cell.network import MacroNetwork, preprocess
+from nasrun.spaces.darts_cell.ops import OPS
+from nasrun.spaces.supernet import Active, Supernet
 
 
 def edges_of(num_nodes: int) -> list[tuple[int, int]]:
@@ -60,40 +66,41 @@ class MixedEdge(nn.Module):
 
 
 class SearchCell(nn.Module):
-    def __init__(self, space, c_prev_prev, c_prev, c, reduction, reduction_prev, partial_channels):
+    """A cell of mixed edges; ``forward`` picks the mixing weights of its cell type."""
+
+    def __init__(self, ops, num_nodes, c_prev_prev, c_prev, c, reduction, reduction_prev, k):
         super().__init__()
-        self.num_nodes = space.num_nodes
-        self.preprocess0 = (
-            FactorizedReduce(c_prev_prev, c, affine=False)
-            if reduction_prev
-            else ReLUConvBN(c_prev_prev, c, 1, affine=False)
+        self.num_nodes, self.multiplier, self.kind = num_nodes, num_nodes, int(reduction)
+        self.preprocess0, self.preprocess1 = preprocess(
+            c_prev_prev, c_prev, c, reduction_prev, affine=False
         )
-        self.preprocess1 = ReLUConvBN(c_prev, c, 1, affine=False)
         self.edges = nn.ModuleList(
-            MixedEdge(space.ops, c, 2 if reduction and j < 2 else 1, partial_channels)
-            for _, j in edges_of(space.num_nodes)
+            MixedEdge(ops, c, 2 if reduction and j < 2 else 1, k) for _, j in edges_of(num_nodes)
         )
 
-    def forward(self, s0, s1, weights, active, edge_weights) -> torch.Tensor:
+    def forward(self, s0, s1, mixes, active, edge_weights) -> torch.Tensor:
+        weights, edge_weights = mixes[self.kind], edge_weights[self.kind]
+        every = range(weights.shape[-1])
         states = [self.preprocess0(s0), self.preprocess1(s1)]
         e = 0
         for k in range(self.num_nodes):
             node = 0
             for j in range(k + 2):
-                if active[e]:
-                    node = node + edge_weights[e] * self.edges[e](states[j], weights[e], active[e])
+                on = every if active is None else active[self.kind][e]
+                if on:
+                    node = node + edge_weights[e] * self.edges[e](states[j], weights[e], on)
                 e += 1
             states.append(torch.zeros_like(states[1]) if isinstance(node, int) else node)
         return torch.cat(states[2:], dim=1)
 
 
 class CellSupernet(Supernet):
-    """DARTS' search network for a :class:`~nasrun.spaces.cell.CellSpace`; its defaults are the
+    """DARTS' search network (Liu et al., ICLR 2019) for a cell space; its defaults are the
     paper's (16 channels, 8 cells) through the space's ``channels`` and ``layers``."""
 
     def __init__(
         self,
-        space,
+        space: Any,
         num_classes: int,
         input_shape: Sequence[int],
         channels: int | None = None,
@@ -102,29 +109,27 @@ class CellSupernet(Supernet):
     ) -> None:
         super().__init__()
         self.space = space
-        channels = channels or space.channels
-        layers = layers or space.layers
-        c_curr = space.stem_multiplier * channels
-        self.stem = nn.Sequential(
-            nn.Conv2d(input_shape[0], c_curr, 3, padding=1, bias=False), nn.BatchNorm2d(c_curr)
-        )
-        c_prev_prev, c_prev, c_curr = c_curr, c_curr, channels
-        reductions = {layers // 3, 2 * layers // 3} if layers >= 3 else set()
-        self.reduction = []
-        self.cells = nn.ModuleList()
-        reduction_prev = False
-        for i in range(layers):
-            reduction = i in reductions
-            c_curr *= 2 if reduction else 1
-            self.cells.append(
-                SearchCell(
-                    space, c_prev_prev, c_prev, c_curr, reduction, reduction_prev, partial_channels
-                )
+
+        def make_cell(c_prev_prev, c_prev, c, reduction, reduction_prev) -> SearchCell:
+            return SearchCell(
+                space.ops,
+                space.num_nodes,
+                c_prev_prev,
+                c_prev,
+                c,
+                reduction,
+                reduction_prev,
+                partial_channels,
             )
-            self.reduction.append(reduction)
-            reduction_prev = reduction
-            c_prev_prev, c_prev = c_prev, space.num_nodes * c_curr
-        self.classifier = nn.Linear(c_prev, num_classes)
+
+        self.network = MacroNetwork(
+            make_cell,
+            num_classes,
+            input_shape[0],
+            channels or space.channels,
+            layers or space.layers,
+            space.stem_multiplier,
+        )
         num_edges = len(edges_of(space.num_nodes))
         self.alphas = nn.ParameterList(
             nn.Parameter(1e-3 * torch.randn(num_edges, len(space.ops))) for _ in CELLS
@@ -137,6 +142,9 @@ class CellSupernet(Supernet):
 
     def arch_parameters(self) -> list[nn.Parameter]:
         return list(self.alphas) + (list(self.betas) if self.betas is not None else [])
+
+    def mixing_parameters(self) -> list[nn.Parameter]:
+        return list(self.alphas)
 
     def _edge_weights(self, cell: int) -> torch.Tensor:
         """PC-DARTS' edge normalisation: a softmax of the betas over each node's inputs."""
@@ -170,35 +178,56 @@ class CellSupernet(Supernet):
             cells[name] = CellGenotype(nodes, self.space.concat_of(nodes, name), combine)
         return self.space.from_genotype(Genotype(**cells))
 
-    def _path(self, arch: Arch, device: torch.device) -> list[torch.Tensor]:
-        """One-hot mixing weights of ``arch``: its two (op, input) edges per node."""
+    def path_mixes(self, arch: Arch) -> list[torch.Tensor]:
+        """``arch``'s two (op, input) edges per node, one-hot."""
         genotype = self.space.genotype(arch)
         edges = edges_of(self.space.num_nodes)
         mixes = []
         for name in CELLS:
-            mix = torch.zeros(len(edges), len(self.space.ops), device=device)
+            mix = torch.zeros(len(edges), len(self.space.ops))
             for k, node in enumerate(genotype.cell(name).nodes):
                 for op, j in node:
                     mix[edges.index((k, j)), self.space.ops.index(op)] += 1.0
             mixes.append(mix)
         return mixes
 
-    def forward(
-        self,
-        x: torch.Tensor,
-        arch: Arch | None = None,
-        weights: list[torch.Tensor] | None = None,
+    def mixed_forward(
+        self, x: torch.Tensor, mixes: list[torch.Tensor], active: list[Active] | None
     ) -> torch.Tensor:
-        if arch is not None:
-            mixes = self._path(arch, x.device)
-        elif weights is not None:
-            mixes = weights[: len(CELLS)]
-        else:
-            mixes = [torch.softmax(alpha, dim=-1) for alpha in self.alphas]
-        active = [active_choices(mix) for mix in mixes]
         edge_weights = [self._edge_weights(c) for c in range(len(CELLS))]
-        s0 = s1 = self.stem(x)
-        for cell, reduction in zip(self.cells, self.reduction, strict=True):
-            c = int(reduction)
-            s0, s1 = s1, cell(s0, s1, mixes[c], active[c], edge_weights[c])
-        return self.classifier(s1.mean(dim=(2, 3)))
+        return self.network(x, mixes=mixes, active=active, edge_weights=edge_weights)
+
+    @torch.no_grad()
+    def subnet_state(self, arch: Arch) -> dict[str, torch.Tensor]:
+        """The state of ``space.build(arch)`` (no auxiliary head) holding this supernet's
+        weights of ``arch``'s ops; the affine-free BNs become BNs of scale 1 and shift 0.
+
+        Only where the evaluation network is a path of this one: every node concatenated and
+        added (``dag``), full channels. A pool's extra BN (DARTS' ``MixedOp``) has no
+        counterpart, so the two agree where those BNs hold identity statistics.
+        """
+        genotype = self.space.genotype(arch)
+        cells = [genotype.cell(name) for name in CELLS]
+        every = tuple(range(2, 2 + self.space.num_nodes))
+        if (
+            any(c.concat != every or set(c.combine) != {"add"} for c in cells)
+            or getattr(self.space, "input_convs", 1) != 1
+            or self.betas is not None
+        ):
+            raise NasrunError(f"{self.space.name}: {arch} is not a path of the search network")
+        edges, state = edges_of(self.space.num_nodes), {}
+        for key, value in self.network.state_dict().items():
+            if ".edges." not in key:
+                state[key] = value.clone()
+        for i, cell in enumerate(self.network.cells):
+            for k, node in enumerate(cells[cell.kind].nodes):
+                for b, (op, j) in enumerate(node):
+                    module = cell.edges[edges.index((k, j))].ops[self.space.ops.index(op)]
+                    if "pool" not in op:
+                        for name, value in module.state_dict().items():
+                            state[f"cells.{i}.ops.{2 * k + b}.{name}"] = value.clone()
+        for key in [k for k in state if k.endswith("running_mean")]:
+            prefix = key[: -len("running_mean")]
+            state.setdefault(prefix + "weight", torch.ones_like(state[key]))
+            state.setdefault(prefix + "bias", torch.zeros_like(state[key]))
+        return state

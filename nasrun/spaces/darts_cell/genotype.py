@@ -8,7 +8,8 @@ states are concatenated into the cell output::
              reduce=[('max_pool_3x3', 0), ...], reduce_concat=[2, 3, 4, 5])
 
 so the genotypes published with DARTS, PC-DARTS, GDAS and others paste in as printed
-(``range(2, 6)`` is read too, and so is the nested ``(('op', 0), ('op', 1))`` form per node).
+(``range(2, 6)`` is read too, and so is the nested ``(('op', 0), ('op', 1))`` form per node,
+and AutoDL-Projects' trailing ``connectN=None, connects=None``).
 A node that concatenates its two branches instead of adding them (a NASNet combine choice)
 is listed in the optional ``normal_combine`` / ``reduce_combine``.
 """
@@ -24,6 +25,8 @@ from nasrun.errors import NasrunError
 Pair = tuple[str, int]
 CELLS = ("normal", "reduce")
 COMBINES = ("add", "concat")
+#: Fields AutoDL-Projects' genotypes (GDAS, Dong & Yang, CVPR 2019) print, accepted when None.
+_EMPTY_EXTRAS = ("connectN", "connects")
 _RANGE = re.compile(r"^range\(\s*(\d+)\s*,\s*(\d+)\s*\)$")
 
 
@@ -44,6 +47,8 @@ class CellGenotype:
 
 @dataclass(frozen=True)
 class Genotype:
+    """A normal and a reduction cell in the notation of DARTS (Liu et al., ICLR 2019)."""
+
     normal: CellGenotype
     reduce: CellGenotype
 
@@ -84,7 +89,10 @@ class Genotype:
             if any(not 0 <= k < 2 + len(nodes) for k in concat) or not concat:
                 raise NasrunError(f"genotype: {name}_concat {list(concat)} names unknown states")
             cells[name] = CellGenotype(tuple(nodes), tuple(concat), tuple(combine))
-        unknown = set(fields) - {f"{c}{s}" for c in CELLS for s in ("", "_concat", "_combine")}
+        # GDAS' AutoDL-Projects prints its own fields, which are None for DARTS-style cells.
+        ignored = {k for k in _EMPTY_EXTRAS if fields.get(k, 0) is None}
+        known = {f"{c}{s}" for c in CELLS for s in ("", "_concat", "_combine")}
+        unknown = set(fields) - known - ignored
         if unknown:
             raise NasrunError(f"genotype: unknown fields {', '.join(sorted(unknown))}")
         return cls(**cells)

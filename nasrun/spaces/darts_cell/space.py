@@ -14,8 +14,10 @@ per-cell constant (``used_hiddenstates``) that also concatenates the normal cell
 ``h_{i-1}`` (state 0) and some nodes other nodes read. Such a space searches ops and inputs only.
 
 The decisions per node are ``<cell>_n<k>_in0, _op0, _in1, _op1`` (and ``_combine``); the string
-form is the DARTS code base's ``Genotype(...)`` (see :mod:`nasrun.spaces.genotype`), so published
-genotypes paste in. The network is :class:`~nasrun.spaces.cell_network.CellNetwork`.
+form is the DARTS code base's ``Genotype(...)`` (see :mod:`nasrun.spaces.darts_cell.genotype`), so
+published genotypes paste in. The network is
+:class:`~nasrun.spaces.darts_cell.network.CellNetwork`; an op name means what it means in DARTS'
+code (:mod:`nasrun.spaces.darts_cell.ops`).
 """
 
 from __future__ import annotations
@@ -26,15 +28,22 @@ from typing import Any
 from torch import nn
 
 from nasrun.errors import NasrunError
-from nasrun.layers.darts_ops import DARTS_OPS, NASNET_OPS, OPS
 from nasrun.spaces.base import Arch, Decision, SearchSpace
-from nasrun.spaces.cell_network import CellNetwork
-from nasrun.spaces.genotype import CELLS, COMBINES, CellGenotype, Genotype, unused_states
+from nasrun.spaces.darts_cell.genotype import (
+    CELLS,
+    COMBINES,
+    CellGenotype,
+    Genotype,
+    unused_states,
+)
+from nasrun.spaces.darts_cell.network import CellNetwork
+from nasrun.spaces.darts_cell.ops import DARTS_OPS, NASNET_OPS, OPS
 from nasrun.spaces.supernet import Supernet
 
 
 class CellSpace(SearchSpace):
-    """A normal and a reduction cell of ``num_nodes`` two-input nodes in DARTS' network."""
+    """A normal and a reduction cell of ``num_nodes`` two-input nodes in DARTS' network (Liu et
+    al., ICLR 2019)."""
 
     combines: tuple[str, ...] = ("add",)
     output: str = "all"  # "all" nodes, or the "unused" ones, are concatenated into the output
@@ -167,7 +176,7 @@ class CellSpace(SearchSpace):
         return CellNetwork(self.genotype(arch), num_classes, input_shape, **settings)
 
     def supernet(self, num_classes: int, input_shape: Sequence[int], **options: Any) -> Supernet:
-        from nasrun.spaces.cell_supernet import CellSupernet
+        from nasrun.spaces.darts_cell.supernet import CellSupernet
 
         return CellSupernet(self, num_classes, input_shape, **options)
 

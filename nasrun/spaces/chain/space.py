@@ -20,78 +20,18 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from typing import Any
 
-import torch
 from torch import nn
 
 from nasrun.errors import NasrunError
 from nasrun.spaces.base import Arch, Decision, SearchSpace
+from nasrun.spaces.chain.network import ChainNet
 from nasrun.spaces.supernet import Supernet
 
 _LAYER = re.compile(
     r"^(?P<op>[a-z_]+?)(?P<kh>\d+)x(?P<kw>\d+)-(?P<filters>\d+)/(?P<stride>\d+)(?:<(?P<skips>[\d,]*))?$"
 )
-
-
-class ChainLayer(nn.Module):
-    """One layer: a conv, depthwise-separable conv or max-pool of kh x kw, then BN and ReLU."""
-
-    def __init__(self, op: str, c_in: int, c_out: int, kh: int, kw: int, stride: int) -> None:
-        super().__init__()
-        padding = (kh // 2, kw // 2)
-        if op == "conv":
-            body = [nn.Conv2d(c_in, c_out, (kh, kw), stride, padding, bias=False)]
-        elif op == "sep":
-            body = [
-                nn.Conv2d(c_in, c_in, (kh, kw), stride, padding, groups=c_in, bias=False),
-                nn.Conv2d(c_in, c_out, 1, bias=False),
-            ]
-        elif op == "pool":
-            # Pooling keeps the channel count; a 1x1 projection gives the chosen filter count.
-            body = [nn.MaxPool2d((kh, kw), stride, padding), nn.Conv2d(c_in, c_out, 1, bias=False)]
-        else:
-            raise ValueError(f"unknown chain op {op!r}")
-        self.body = nn.Sequential(*body, nn.BatchNorm2d(c_out), nn.ReLU(inplace=True))
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return self.body(x)
-
-
-class ChainNet(nn.Module):
-    def __init__(self, layers: list[dict], num_classes: int, input_shape: Sequence[int]) -> None:
-        super().__init__()
-        channels = [input_shape[0]]  # channels[i + 1] is layer i's output width
-        self.inputs: list[list[int]] = []  # -1 stands for the image
-        self.layers = nn.ModuleList()
-        for i, layer in enumerate(layers):
-            sources = [i - 1, *layer["skips"]]
-            self.inputs.append(sources)
-            c_in = sum(channels[s + 1] for s in sources)
-            self.layers.append(
-                ChainLayer(
-                    layer["op"], c_in, layer["filters"], layer["kh"], layer["kw"], layer["stride"]
-                )
-            )
-            channels.append(layer["filters"])
-        read = {s for sources in self.inputs[1:] for s in sources}
-        self.outputs = [i for i in range(len(layers)) if i not in read or i == len(layers) - 1]
-        self.classifier = nn.Linear(sum(channels[i + 1] for i in self.outputs), num_classes)
-
-    @staticmethod
-    def _gather(features: list[torch.Tensor], sources: list[int]) -> torch.Tensor:
-        size = features[sources[0] + 1].shape[-2:]
-        parts = [features[s + 1] for s in sources]
-        parts = [
-            p if p.shape[-2:] == size else nn.functional.adaptive_avg_pool2d(p, size) for p in parts
-        ]
-        return torch.cat(parts, dim=1) if len(parts) > 1 else parts[0]
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        features = [x]
-        for sources, layer in zip(self.inputs, self.layers, strict=True):
-            features.append(layer(self._gather(features, sources)))
-        pooled = [features[i + 1].mean(dim=(2, 3)) for i in self.outputs]
-        return self.classifier(torch.cat(pooled, dim=1))
 
 
 class ChainSpace(SearchSpace):
@@ -193,7 +133,14 @@ class ChainSpace(SearchSpace):
     def build(self, arch: Arch, num_classes: int, input_shape: Sequence[int]) -> nn.Module:
         return ChainNet(self.layers(arch), num_classes, input_shape)
 
-    def supernet(self, num_classes: int, input_shape: Sequence[int], **options) -> Supernet:
-        from nasrun.spaces.chain_supernet import ChainSupernet
+    def supernet(self, num_classes: int, input_shape: Sequence[int], **options: Any) -> Supernet:
+        from nasrun.spaces.chain.supernet import ChainSupernet
 
         return ChainSupernet(self, num_classes, input_shape, **options)
+
+    def inherit(self, child: nn.Module, parent: nn.Module) -> float:
+        """The function-preserving morphism of :func:`nasrun.spaces.chain.morphism.inherit`:
+        channels line up by the layer they come from, kernels by their centre."""
+        from nasrun.spaces.chain.morphism import channel_layout, inherit
+
+        return inherit(child, parent.state_dict(), channel_layout(parent))

@@ -9,14 +9,15 @@ GDAS, SETN and ENAS baselines).
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 import torch
 from torch import nn
 
-from nasrun.layers.nb201_ops import NB201_OPS
-from nasrun.spaces.base import Arch
-from nasrun.spaces.nb201 import EDGES, NUM_NODES, OPS, NB201Network, NB201Space
-from nasrun.spaces.supernet import Supernet, active_choices
+from nasrun.spaces.arch import Arch
+from nasrun.spaces.nb201.network import EDGES, NUM_NODES, NB201Network
+from nasrun.spaces.nb201.ops import NB201_OPS, OPS
+from nasrun.spaces.supernet import Active, Supernet
 
 
 class NB201MixedCell(nn.Module):
@@ -33,14 +34,14 @@ class NB201MixedCell(nn.Module):
         )
 
     def forward(
-        self, x: torch.Tensor, weights: torch.Tensor, active: list[list[int]]
+        self, x: torch.Tensor, weights: torch.Tensor, active: list[list[int]] | None
     ) -> torch.Tensor:
         nodes = [x]
         for i in range(1, NUM_NODES):
             node = 0
             for e, (to, j) in enumerate(EDGES):
                 if to == i:
-                    for k in active[e]:
+                    for k in range(len(OPS)) if active is None else active[e]:
                         node = node + weights[e, k] * self.edges[e][k](nodes[j])
             nodes.append(torch.zeros_like(x) if isinstance(node, int) else node)
         return nodes[-1]
@@ -51,7 +52,7 @@ class NB201Supernet(Supernet):
 
     def __init__(
         self,
-        space: NB201Space,
+        space: Any,
         num_classes: int,
         input_shape: Sequence[int],
         channels: int | None = None,
@@ -74,18 +75,27 @@ class NB201Supernet(Supernet):
     def derive(self) -> Arch:
         return tuple(OPS[k] for k in self.alphas.argmax(dim=-1).tolist())
 
-    def forward(
-        self,
-        x: torch.Tensor,
-        arch: Arch | None = None,
-        weights: list[torch.Tensor] | None = None,
+    def path_mixes(self, arch: Arch) -> list[torch.Tensor]:
+        chosen = [OPS.index(op) for op in self.space.validate(arch)]
+        return [nn.functional.one_hot(torch.tensor(chosen), len(OPS)).float()]
+
+    def mixed_forward(
+        self, x: torch.Tensor, mixes: list[torch.Tensor], active: list[Active] | None
     ) -> torch.Tensor:
-        if arch is not None:
-            chosen = [OPS.index(op) for op in self.space.validate(arch)]
-            mix = nn.functional.one_hot(torch.tensor(chosen, device=x.device), len(OPS))
-            mix = mix.to(x.dtype)
-            active = [[k] for k in chosen]
-        else:
-            mix = torch.softmax(self.alphas, dim=-1) if weights is None else weights[0]
-            active = active_choices(mix)
-        return self.network(x, weights=mix, active=active)
+        return self.network(x, weights=mixes[0], active=None if active is None else active[0])
+
+    @torch.no_grad()
+    def subnet_state(self, arch: Arch) -> dict[str, torch.Tensor]:
+        """The state of ``space.build(arch)`` holding this supernet's weights of ``arch``'s
+        ops, so that the standalone network computes this supernet's single path."""
+        chosen = [OPS.index(op) for op in self.space.validate(arch)]
+        state = {}
+        for key, value in self.network.state_dict().items():
+            parts = key.split(".")
+            if parts[0] == "cells" and parts[2] == "edges":  # cells.i.edges.e.k.rest
+                e, k = int(parts[3]), int(parts[4])
+                if k != chosen[e]:
+                    continue
+                key = ".".join(parts[:4] + parts[5:])
+            state[key] = value.clone()
+        return state
