@@ -99,6 +99,7 @@ def config_digest(cfg: DictConfig) -> str:
     container = OmegaConf.to_container(cfg, resolve=True)
     for key in RUN_ONLY_KEYS:
         container.pop(key, None)
+    container.get("search", {}).pop("checkpoint_dir", None)  # under output_root
     return hashlib.sha1(OmegaConf.to_yaml(OmegaConf.create(container)).encode()).hexdigest()[:10]
 
 

@@ -21,10 +21,9 @@ from pathlib import Path
 
 import optuna
 import torch
-from hydra import compose, initialize_config_dir
 from optuna.trial import TrialState
 
-from nasrun.cli.run import CONFIG_DIR
+from nasrun.config import compose
 from nasrun.experiment import Experiment
 
 VALID, TEST = 5_000, 10_000  # CIFAR-10's held-out sizes in experiment=darts_cifar10
@@ -42,15 +41,14 @@ def run(order: int, args: argparse.Namespace, workdir: Path) -> dict:
         f"dataset.valid_fraction={valid / total}",
         f"dataset.test_fraction={test / total}",
         f"search.order={order}",
-        f"search.searcher.epochs={args.epochs}",
+        f"search.epochs={args.epochs}",
         f"device={args.device}",
         "verbose=false",
         f"output_root={workdir}",  # a fresh checkpoint folder: nothing to resume
         f"storage=sqlite:///{workdir}/bench.db",
         f"study=order{order}",
     ]
-    with initialize_config_dir(str(CONFIG_DIR), version_base="1.3"):
-        cfg = compose("config", overrides=overrides)
+    cfg = compose(*overrides)
     cuda = torch.device(args.device).type == "cuda"
     if cuda:
         torch.cuda.reset_peak_memory_stats()

@@ -43,7 +43,7 @@ def common(args: argparse.Namespace, workdir: Path) -> list[str]:
 def darts(seed: int, args: argparse.Namespace, workdir: Path) -> dict:
     overrides = ["search=darts", *SPACE, f"seed={seed}", *common(args, workdir)]
     if args.darts_epochs is not None:
-        overrides.append(f"search.searcher.epochs={args.darts_epochs}")
+        overrides.append(f"search.epochs={args.darts_epochs}")
     start = time.perf_counter()
     experiment = Experiment.from_config(compose(*overrides), workdir / f"darts-{seed}")
     summary = experiment.run()

@@ -16,7 +16,7 @@ SIZES = {"dag": ["space.layers=3"], "nasnet_cell": ["space.num_blocks=3"]}
 @pytest.mark.parametrize("search", ["darts", "pc_darts", "enas"])
 def test_one_shot_searches_run_on_the_cell_spaces(tmp_path, space, search):
     args = [f"space={space}", *SIZES[space], *CELL_TINY, f"search={search}"]
-    args += ["search.searcher.epochs=1", "search.searcher.batch_size=64"]
+    args += ["search.epochs=1", "search.batch_size=64"]
     if search == "enas":
         args.append("search.searcher.controller_steps=2")
     run_cli(tmp_path, *args, "hydra.run.dir=run")
@@ -26,7 +26,7 @@ def test_one_shot_searches_run_on_the_cell_spaces(tmp_path, space, search):
 
 
 def test_final_training_trains_the_derived_architecture(tmp_path):
-    args = ["space=dag", *SIZES["dag"], *CELL_TINY, "search=darts", "search.searcher.epochs=1"]
+    args = ["space=dag", *SIZES["dag"], *CELL_TINY, "search=darts", "search.epochs=1"]
     run_cli(tmp_path, *args, "+search.final_train=true", "trainer.epochs=2", "hydra.run.dir=run")
     search, _ = run_dir_results(tmp_path / "run")
     final, summary = run_dir_results(tmp_path / "run" / "final_train")

@@ -1,4 +1,5 @@
-"""One-shot search through the CLI: records, alphas history, refusal, and resume after a kill."""
+"""One-shot search through the CLI: records, alphas history, one-line refusals, and resume
+after ``kill -9``. (In-process behaviour is tested in tests/oneshot.)"""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ import time
 
 from tests.conftest import BIN, TINY, run_cli, run_dir_results
 
-DARTS = [*TINY, "search=darts", "search.searcher.epochs=3", "search.searcher.batch_size=128"]
+DARTS = [*TINY, "search=darts", "search.epochs=3", "search.batch_size=128"]
 
 
 def test_darts_runs_and_writes_its_alpha_history(tmp_path):
@@ -22,12 +23,17 @@ def test_darts_runs_and_writes_its_alpha_history(tmp_path):
     assert history[0] == "epoch,group,edge,choice,weight" and history[-1].startswith("3,")
 
 
-def test_a_one_shot_search_needs_the_one_shot_estimator(tmp_path):
+def test_one_shot_refusals_are_one_line(tmp_path):
     proc = run_cli(tmp_path, *DARTS, "estimator=low_fidelity", check=False)
     assert proc.returncode != 0
     assert (
         proc.stderr.strip()
-        == "nasrun: error: search=DartsSearcher trains a supernet: it needs estimator=one_shot"
+        == "nasrun: error: search=darts trains a supernet: it needs estimator=one_shot"
+    )
+    proc = run_cli(tmp_path, *DARTS, "hpo=default", check=False)
+    assert proc.returncode != 0
+    assert proc.stderr.strip() == (
+        "nasrun: error: hpo: one-shot searches train one supernet; use hpo=none"
     )
 
 
@@ -45,16 +51,10 @@ def test_discrete_search_on_a_trained_supernet(tmp_path):
 
 
 def test_killed_darts_resumes_and_ends_like_an_uninterrupted_run(tmp_path):
-    run_cli(tmp_path, *DARTS, "search.searcher.epochs=5", "output_root=a", "hydra.run.dir=a/run")
+    run_cli(tmp_path, *DARTS, "search.epochs=5", "output_root=a", "hydra.run.dir=a/run")
     reference_trials, reference = run_dir_results(tmp_path / "a" / "run")
 
-    command = [
-        str(BIN / "nasrun"),
-        *DARTS,
-        "search.searcher.epochs=5",
-        "output_root=b",
-        "verbose=false",
-    ]
+    command = [str(BIN / "nasrun"), *DARTS, "search.epochs=5", "output_root=b", "verbose=false"]
     env = {**os.environ, "OMP_NUM_THREADS": "1"}
     worker = subprocess.Popen([*command, "hydra.run.dir=b/first"], cwd=tmp_path, env=env)
     checkpoints = tmp_path / "b" / "checkpoints"
