@@ -71,4 +71,3 @@ def open_study(storage: BaseStorage, name: str, direction: str) -> optuna.Study:
             f"but this run's objective wants {direction}; pick another study name"
         )
     return study
-

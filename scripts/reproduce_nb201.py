@@ -89,9 +89,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 
 def make_jobs(args: argparse.Namespace) -> list[Job]:
     budget = (
-        ["budget.cost_s=null", f"budget.trials={args.budget_evals}"]
-        if args.budget_evals
-        else []
+        ["budget.cost_s=null", f"budget.trials={args.budget_evals}"] if args.budget_evals else []
     )
     data_dir = Path(args.data_dir).expanduser().resolve()
     jobs = []

@@ -25,7 +25,8 @@ README = Path(__file__).resolve().parents[1] / "README.md"
 def readme_commands() -> list[list[str]]:
     blocks = re.findall(r"```bash\n(.*?)```", README.read_text(), flags=re.S)
     commands = []
-    for line in (ln for block in blocks for ln in block.splitlines()):
+    lines = [ln for block in blocks for ln in block.replace("\\\n", " ").splitlines()]
+    for line in lines:
         words = shlex.split(line.split(" && ")[0], comments=True)
         if words[:1] in (["nasrun"], ["nasrun-train"]) and not any(
             w.startswith("-") or "..." in w for w in words

@@ -10,6 +10,7 @@ import optuna
 
 from nasrun.budget import Budget, finished
 from nasrun.errors import NasrunError
+from nasrun.estimators.base import Pruned
 from nasrun.search.base import Search
 
 if TYPE_CHECKING:
@@ -65,6 +66,9 @@ class OptunaSearch(Search):
                 result = estimator.evaluate(
                     arch, trial, hyperparameters, on_epoch=recorder.epoch_done
                 )
+            except Pruned as pruned:  # what the trial measured before it was stopped
+                recorder.record(trial, arch, pruned.result)
+                raise
             except optuna.TrialPruned:
                 raise
             except Exception as error:  # recorded; the search goes on (catch= below)
