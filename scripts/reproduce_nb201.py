@@ -11,9 +11,9 @@ aggregate table (report.csv/.md, mean ± std over seeds), the paper's numbers be
 (compare_nb201.csv/.md) and one best-so-far plot per dataset (<figures>/<out name>_<dataset>.png).
 
     # Table 5's protocol: 12,000 simulated seconds per search, test accuracy of the pick
-    python scripts/reproduce_nb201.py --data-dir /work/shared/data
+    python scripts/reproduce_nb201.py --data-dir /path/to/data
     # a fixed budget of 100 evaluations, best 12-epoch validation accuracy
-    python scripts/reproduce_nb201.py --data-dir /work/shared/data --budget-evals 100 \\
+    python scripts/reproduce_nb201.py --data-dir /path/to/data --budget-evals 100 \\
         --seeds 50 --datasets cifar10 --searches random,ea,rl,tpe
 
 Extra arguments are Hydra overrides for every run (e.g. search.sampler.lr=0.01).
