@@ -48,7 +48,7 @@ class OneShotSearch(Search):
     batches of ``batch_size`` from one half of the training split (the other half is the
     architecture's). ``supernet`` holds options of the space's supernet (PC-DARTS'
     ``partial_channels``). ``order`` repeats a gradient searcher's order at the top of the
-    config (``search.order=2``). ``final_train`` is read by the experiment, which trains the
+    config (``search.order=2``). ``final_train`` is read by ``nasrun``, which then trains the
     last derived architecture afterwards. The run's length is ``epochs``; ``budget.seconds``
     stops it early after a finished epoch.
     """

@@ -31,7 +31,9 @@ def test_final_training_trains_the_derived_architecture(tmp_path):
     search, _ = run_dir_results(tmp_path / "run")
     final, summary = run_dir_results(tmp_path / "run" / "final_train")
     assert final["arch"][0] == search["arch"].iloc[-1]  # the search's answer, retrained
-    assert final["epochs"][0] == 2 and summary["estimator"] == "final_train"
+    # Composed as `nasrun-train arch=<derived>` with the search's other overrides.
+    assert final["epochs"][0] == 2 and summary["estimator"] == "low_fidelity"
+    assert summary["study"].endswith("-final") and summary["space"] == "dag"
     assert summary["best_test_value"] is not None
 
 
