@@ -29,7 +29,8 @@ def _run(cfg: DictConfig) -> None:
     optuna.logging.disable_default_handler()
     optuna.logging.enable_propagation()
     try:
-        set_threads(cfg.threads, local_workers(hydra_cfg))
+        sweep = hydra_cfg.mode == RunMode.MULTIRUN
+        set_threads(cfg.threads, hydra_cfg.launcher if sweep else None)
         choices = dict(hydra_cfg.runtime.choices)
         experiment = Experiment.from_config(cfg, hydra_cfg.runtime.output_dir, choices)
         experiment.run()
@@ -43,17 +44,6 @@ def _run(cfg: DictConfig) -> None:
             "interrupted; every finished trial is kept in the study and the tables were written",
             code=130,
         )
-
-
-def local_workers(hydra_cfg: DictConfig) -> int:
-    """Processes this sweep runs at once on this machine (joblib's ``n_jobs``; else one)."""
-    n_jobs = hydra_cfg.launcher.get("n_jobs") if hydra_cfg.mode == RunMode.MULTIRUN else None
-    if not n_jobs:
-        return 1
-    from nasrun.training.threads import available_cores
-
-    # joblib's convention: -1 is every core, -2 all but one, ...
-    return n_jobs if n_jobs > 0 else max(1, available_cores() + 1 + n_jobs)
 
 
 def main() -> None:

@@ -9,6 +9,8 @@ for the cores: a DARTS-cell training step took 7.2–8.9 s with torch's 2 thread
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
+from typing import Any
 
 import torch
 
@@ -23,15 +25,25 @@ def available_cores() -> int:
         return os.cpu_count() or 1
 
 
-def default_threads(local_workers: int = 1) -> int:
-    """The cores of this process shared out among the workers on this machine."""
-    return max(1, available_cores() // max(1, local_workers))
+def job_threads(launcher: Mapping[str, Any] | None = None) -> int:
+    """The threads one job should use: the CPUs a submitit launcher gives each task
+    (``cpus_per_task``), or this process's cores shared out among the jobs a joblib launcher
+    runs at once (``n_jobs``; -1 is every core, -2 all but one, ...), or all of them."""
+    cores = available_cores()
+    launcher = launcher or {}
+    if launcher.get("cpus_per_task"):
+        return int(launcher["cpus_per_task"])
+    n_jobs = launcher.get("n_jobs")
+    if not n_jobs:
+        return cores
+    workers = n_jobs if n_jobs > 0 else max(1, cores + 1 + n_jobs)
+    return max(1, cores // workers)
 
 
-def set_threads(threads: int | None, local_workers: int = 1) -> int:
-    """Sets torch's intra-op threads (``None``: :func:`default_threads`); returns the number."""
+def set_threads(threads: int | None, launcher: Mapping[str, Any] | None = None) -> int:
+    """Sets torch's intra-op threads (``None``: :func:`job_threads`); returns the number."""
     if threads is not None and threads < 1:
         raise NasrunError(f"threads must be at least 1 (or null), got {threads}")
-    count = threads or default_threads(local_workers)
+    count = threads or job_threads(launcher)
     torch.set_num_threads(count)
     return count
