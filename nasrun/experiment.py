@@ -60,7 +60,8 @@ class Experiment:
         hpo = instantiate(cfg.hpo, "hpo") if cfg.get("hpo") else None
         search = instantiate(cfg.search, "search", seed=cfg.seed, hpo=hpo)
         names = {"space": space.name, "search": search.name, "estimator": estimator.name}
-        names |= (choices or {}) | {"dataset": estimator.data_name(dataset)}
+        names |= {k: v for k, v in (choices or {}).items() if k in names}  # Hydra's choices
+        names |= {"dataset": estimator.data_name(dataset)}
         study_name = cfg.study or search.study_name(names, config_digest(cfg))
         study = open_study(open_storage(cfg.storage), study_name, estimator.objective.direction)
         enqueue_arch(study, space, cfg.get("arch"))

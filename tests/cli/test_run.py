@@ -54,6 +54,7 @@ def test_default_experiment_writes_the_results_contract(tmp_path):
         "digits",
     )
     assert summary["best_value"] == trials["value"].max()
+    assert not [key for key in summary if key.startswith("hydra")]  # only the plug-in groups
     assert (tmp_path / "outputs" / "nasrun.db").is_file()  # the study outlives the run directory
 
 
