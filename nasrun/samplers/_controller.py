@@ -8,7 +8,8 @@ subclasses say only how the policy learns from one complete trial
 The policy's state is a function of the study: it is trained by replaying the complete trials
 in trial-number order, incrementally while the study only grows, from scratch (same seed) when
 it sees anything else (a restart, another worker's trials finishing out of order, a changed
-search space). So a restarted run or a second worker continues the same search.
+search space). So a restarted run or a second worker continues the same search. Threads of one
+process (``n_jobs``) share one policy under the sampler's lock.
 """
 
 from __future__ import annotations
@@ -20,13 +21,12 @@ from typing import Any
 import optuna
 import torch
 from optuna.distributions import BaseDistribution, distribution_to_json
-from optuna.samplers import BaseSampler
-from optuna.search_space import IntersectionSearchSpace
 from optuna.study import StudyDirection
 from optuna.trial import FrozenTrial, TrialState
 from torch import nn
 
-from nasrun.samplers._distributions import Encoding, default_seed, trial_rng, uniform_value
+from nasrun.samplers._base import NasrunSampler
+from nasrun.samplers._distributions import Encoding, trial_rng
 
 
 class Controller(nn.Module):
@@ -77,7 +77,7 @@ class Controller(nn.Module):
         return torch.stack(chosen, dim=1), log_prob, entropy
 
 
-class ControllerSampler(BaseSampler):
+class ControllerSampler(NasrunSampler):
     """An Optuna sampler driven by a :class:`Controller` (relative sampling over the search space).
 
     The relative search space is the intersection of the complete trials' parameters; before
@@ -100,10 +100,9 @@ class ControllerSampler(BaseSampler):
     ) -> None:
         if lr <= 0 or entropy_weight < 0 or not 0 <= baseline_decay < 1 or hidden_size < 1:
             raise ValueError("need lr > 0, entropy_weight >= 0, 0 <= baseline_decay < 1")
+        super().__init__(seed)
         self.lr, self.entropy_weight, self.baseline_decay = lr, entropy_weight, baseline_decay
         self.hidden_size, self.n_bins = hidden_size, n_bins
-        self._seed = default_seed(seed)
-        self._search_space = IntersectionSearchSpace()
         self._key: tuple | None = None
         self._seen: list[int] = []
 
@@ -156,34 +155,22 @@ class ControllerSampler(BaseSampler):
 
     # -- the Optuna sampler interface ------------------------------------------------------
 
-    def infer_relative_search_space(
-        self, study: optuna.Study, trial: FrozenTrial
-    ) -> dict[str, BaseDistribution]:
-        self._raise_error_if_multi_objective(study)
-        return self._search_space.calculate(study)
-
     def sample_relative(
         self, study: optuna.Study, trial: FrozenTrial, search_space: dict[str, BaseDistribution]
     ) -> dict[str, Any]:
         if not search_space:
             return {}
-        self._sync(study, search_space)
-        if not self._seen:  # nothing to learn from yet: stay with uniform random draws
-            return {}
         rng = trial_rng(self._seed, trial.number, "controller")
-        generator = torch.Generator().manual_seed(int(rng.randint(2**31)))
-        with torch.no_grad():
-            tokens, _, _ = self.controller(generator=generator)
-        return self.encoding.decode(tokens[0].tolist(), rng)
-
-    def sample_independent(
-        self,
-        study: optuna.Study,
-        trial: FrozenTrial,
-        param_name: str,
-        param_distribution: BaseDistribution,
-    ) -> Any:
-        return uniform_value(param_distribution, trial_rng(self._seed, trial.number, param_name))
+        # One lock for syncing and sampling: another thread may be rebuilding the policy or
+        # taking an Adam step on the very weights this forward pass reads.
+        with self._lock:
+            self._sync(study, search_space)
+            if not self._seen:  # nothing to learn from yet: stay with uniform random draws
+                return {}
+            generator = torch.Generator().manual_seed(int(rng.randint(2**31)))
+            with torch.no_grad():
+                tokens, _, _ = self.controller(generator=generator)
+            return self.encoding.decode(tokens[0].tolist(), rng)
 
 
 class _RunningMoments:

@@ -42,6 +42,11 @@ def uniform_value(distribution: BaseDistribution, rng: np.random.RandomState) ->
     return _from_unit(distribution, rng.uniform(0.0, 1.0))
 
 
+def choice_index(distribution: CategoricalDistribution, value: Any) -> int:
+    """The position of ``value`` among the choices, as Optuna stores it (NaN matches NaN)."""
+    return int(distribution.to_internal_repr(value))
+
+
 def has_alternative(distribution: BaseDistribution) -> bool:
     if isinstance(distribution, CategoricalDistribution):
         return len(distribution.choices) > 1
@@ -60,7 +65,10 @@ def _grid_count(distribution: Numeric) -> int | None:
 def _grid_value(distribution: Numeric, position: int) -> int | float:
     step = distribution.step or 1
     value = distribution.low + step * position
-    return int(value) if isinstance(distribution, IntDistribution) else float(value)
+    if isinstance(distribution, IntDistribution):
+        return int(value)
+    # low + step * k can round past high (-10.2 + 0.1 * 204 > 10.2): clip, as Optuna's samplers do
+    return float(min(max(value, distribution.low), distribution.high))
 
 
 def _to_unit(distribution: Numeric, value: float) -> float:
@@ -72,6 +80,8 @@ def _to_unit(distribution: Numeric, value: float) -> float:
     if distribution.log:
         if isinstance(distribution, IntDistribution):
             low, high = low - 0.5, high + 0.5
+        elif high == low:  # a single-valued log float: no width to divide by
+            return 0.0
         return (math.log(value) - math.log(low)) / (math.log(high) - math.log(low))
     return (value - low) / (high - low) if high > low else 0.0
 
@@ -130,7 +140,7 @@ class Encoding:
         ):
             value = params[name]
             if isinstance(distribution, CategoricalDistribution):
-                tokens.append(int(distribution.to_internal_repr(value)))
+                tokens.append(choice_index(distribution, value))
             elif self._exact(distribution):
                 tokens.append(int(round((value - distribution.low) / (distribution.step or 1))))
             else:

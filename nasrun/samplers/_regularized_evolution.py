@@ -7,14 +7,13 @@ from typing import Any
 import numpy as np
 import optuna
 from optuna.distributions import BaseDistribution, CategoricalDistribution
-from optuna.samplers import BaseSampler
-from optuna.search_space import IntersectionSearchSpace
 from optuna.trial import FrozenTrial, TrialState
 
-from nasrun.samplers._distributions import default_seed, has_alternative, trial_rng, uniform_value
+from nasrun.samplers._base import NasrunSampler
+from nasrun.samplers._distributions import choice_index, has_alternative, trial_rng, uniform_value
 
 
-class RegularizedEvolutionSampler(BaseSampler):
+class RegularizedEvolutionSampler(NasrunSampler):
     """Real et al., "Regularized Evolution for Image Classifier Architecture Search" (AAAI 2019).
 
     The population is the ``population_size`` most recent complete trials (ageing: the oldest
@@ -23,8 +22,9 @@ class RegularizedEvolutionSampler(BaseSampler):
 
     Stateless by design: every draw uses a generator seeded by (seed, trial number) and the
     population is read from the study, so a restarted run or a second worker continues the
-    same search. The parent's trial number is stored on the child as the ``parent`` user
-    attribute (weight inheritance reads it).
+    same search; nothing is cached between calls, so threads (``n_jobs``) share it freely. The
+    parent's trial number is stored on the child as the ``parent`` user attribute (weight
+    inheritance reads it).
     """
 
     def __init__(
@@ -32,15 +32,8 @@ class RegularizedEvolutionSampler(BaseSampler):
     ) -> None:
         if not 1 <= sample_size <= population_size:
             raise ValueError("need 1 <= sample_size <= population_size")
+        super().__init__(seed)
         self.population_size, self.sample_size = population_size, sample_size
-        self._seed = default_seed(seed)
-        self._search_space = IntersectionSearchSpace()
-
-    def infer_relative_search_space(
-        self, study: optuna.Study, trial: FrozenTrial
-    ) -> dict[str, BaseDistribution]:
-        self._raise_error_if_multi_objective(study)
-        return self._search_space.calculate(study)
 
     def sample_relative(
         self, study: optuna.Study, trial: FrozenTrial, search_space: dict[str, BaseDistribution]
@@ -68,21 +61,13 @@ class RegularizedEvolutionSampler(BaseSampler):
         study._storage.set_trial_user_attr(trial._trial_id, "parent", parent.number)
         return child
 
-    def sample_independent(
-        self,
-        study: optuna.Study,
-        trial: FrozenTrial,
-        param_name: str,
-        param_distribution: BaseDistribution,
-    ) -> Any:
-        # Uniform, from a generator seeded by (seed, trial, parameter): no state to lose on restart.
-        return uniform_value(param_distribution, trial_rng(self._seed, trial.number, param_name))
-
 
 def _mutate(distribution: BaseDistribution, value: Any, rng: np.random.RandomState) -> Any:
     """A different value of ``distribution``: another choice, or a fresh draw for numbers."""
     if isinstance(distribution, CategoricalDistribution):
-        others = [c for c in distribution.choices if c != value]
+        # By position, not by ``!=``: True == 1 and NaN != NaN would drop or keep the wrong ones.
+        current = choice_index(distribution, value)
+        others = [c for i, c in enumerate(distribution.choices) if i != current]
         return others[rng.randint(len(others))]
     for _ in range(100):  # numeric: resample within the distribution until it differs
         candidate = uniform_value(distribution, rng)

@@ -1,13 +1,15 @@
 """The contract every search strategy keeps, checked against each sampler nasrun offers.
 
-A new sampler is added to ``SAMPLERS`` and inherits every check: all Optuna distributions,
-conditional and dynamic parameters, determinism, NaN objectives, resume from a stored study,
-and two workers on one SQLite storage.
+A new sampler is added to ``SAMPLERS`` and inherits every check: every kind of Optuna
+distribution (values inside it, on its step grid, of its type), conditional and dynamic
+parameters, determinism, NaN objectives, resume from a stored study, two workers on one SQLite
+storage, two threads of one study (``n_jobs=2``) and pickling.
 """
 
 from __future__ import annotations
 
 import math
+import pickle
 from collections.abc import Callable
 
 import optuna
@@ -21,21 +23,29 @@ from optuna.samplers import (
     RandomSampler,
     TPESampler,
 )
-from optuna.trial import TrialState
+from optuna.trial import FrozenTrial, TrialState
 
 from nasrun.samplers import PPOSampler, RegularizedEvolutionSampler, ReinforceSampler
+from tests.samplers.checks import assert_valid
 
 optuna.logging.set_verbosity(optuna.logging.ERROR)
+
+KINDS = [None, True, 2, 2.5, "s"]  # a categorical of every choice type Optuna stores
 
 # Every value the grid offers is valid for the distribution the objective declares.
 GRID = {
     "op0": ["a", "b", "c"],
     "op1": ["a", "c"],
     "width": [8, 64],
+    "offset": [-9, 9],
     "units": [1, 100],
     "lr": [1e-3, 0.1],
     "dropout": [0.0, 0.3],
+    "shift": [-10.2, 10.2],
+    "ratio": [0.2, 0.3],
     "mix": [0.25],
+    "fixed": [1e-3],
+    "kind": KINDS,
     "optimizer": ["sgd", "adam"],
     "momentum": [0.9],
     "n_layers": [1, 2],
@@ -66,19 +76,31 @@ def objective(trial: optuna.Trial) -> float:
     """Every kind of distribution, a conditional parameter and a dynamic (variable-length) one."""
     score = sum(trial.suggest_categorical(f"op{i}", ["a", "b", "c"]) == "c" for i in (0, 1))
     width = trial.suggest_int("width", 8, 64, step=8)
+    offset = trial.suggest_int("offset", -9, 9, step=3)
     units = trial.suggest_int("units", 1, 100, log=True)
     lr = trial.suggest_float("lr", 1e-4, 1.0, log=True)
     dropout = trial.suggest_float("dropout", 0.0, 0.5, step=0.1)
+    # low + k * step rounds past high here (-10.2 + 204 * 0.1, 0.2 + 0.1): values must be clipped
+    shift = trial.suggest_float("shift", -10.2, 10.2, step=0.1)
+    ratio = trial.suggest_float("ratio", 0.2, 0.3, step=0.1)
     mix = trial.suggest_float("mix", 0.0, 1.0)
+    trial.suggest_float("fixed", 1e-3, 1e-3, log=True)  # single-valued, yet in the search space
+    score += KINDS.index(trial.suggest_categorical("kind", KINDS)) / 4
     if trial.suggest_categorical("optimizer", ["sgd", "adam"]) == "sgd":
         score += trial.suggest_float("momentum", 0.0, 0.99)
     for i in range(trial.suggest_int("n_layers", 1, 2)):
         score += trial.suggest_categorical(f"layer{i}", ["conv", "pool"]) == "conv"
+    score += offset / 9 - abs(shift - 3) / 10 + ratio
     return score + width / 64 - abs(math.log10(lr) + 2) + math.log(units) / 5 - dropout + mix
 
 
 def _n(name: str) -> int:
     return N_TRIALS.get(name, 10)
+
+
+def _check_values(trial: FrozenTrial) -> None:
+    for param, value in trial.params.items():
+        assert_valid(trial.distributions[param], value, param)
 
 
 def _study(name: str, seed: int = 0, storage=None, study_name=None) -> optuna.Study:
@@ -103,11 +125,8 @@ def test_every_value_lies_in_its_distribution(searched):
     name, study = searched
     assert [t.state for t in study.trials] == [TrialState.COMPLETE] * _n(name)
     for trial in study.trials:
-        for param, value in trial.params.items():
-            distribution = trial.distributions[param]
-            assert distribution._contains(distribution.to_internal_repr(value)), (param, value)
-        assert isinstance(trial.params["width"], int) and trial.params["width"] % 8 == 0
-        assert round(trial.params["dropout"] * 10) == pytest.approx(trial.params["dropout"] * 10)
+        _check_values(trial)
+        assert trial.params["width"] % 8 == 0 and trial.params["offset"] % 3 == 0
 
 
 def test_conditional_and_dynamic_parameters_follow_their_condition(searched):
@@ -167,3 +186,25 @@ def test_two_workers_share_one_storage(name, tmp_path):
     trials = optuna.load_study(study_name="shared", storage=storage).trials
     assert [t.state for t in trials] == [TrialState.COMPLETE] * (2 * (_n(name) // 2))
     assert len({t.number for t in trials}) == len(trials)
+
+
+@pytest.mark.parametrize("storage", ["memory", "sqlite"])
+@pytest.mark.parametrize("name", list(SAMPLERS))
+def test_two_threads_share_one_study(name, storage, tmp_path):
+    """``n_jobs=2``: Optuna calls one sampler from two threads at once, in a plain study."""
+    url = None if storage == "memory" else f"sqlite:///{tmp_path / 'threads.db'}"
+    study = optuna.create_study(direction="maximize", sampler=SAMPLERS[name](0), storage=url)
+    study.optimize(objective, n_trials=_n(name), n_jobs=2)  # a sampler error fails the test
+    assert [t.state for t in study.trials] == [TrialState.COMPLETE] * _n(name)
+    for trial in study.trials:
+        _check_values(trial)
+
+
+@pytest.mark.parametrize("name", list(SAMPLERS))
+def test_a_pickled_sampler_carries_on(name):
+    """Optuna's users pickle a sampler to resume a study; locks and caches must survive it."""
+    study = _study(name)
+    study.optimize(objective, n_trials=_n(name) // 2)
+    study.sampler = pickle.loads(pickle.dumps(study.sampler))
+    study.optimize(objective, n_trials=_n(name) - _n(name) // 2)
+    assert [t.state for t in study.trials] == [TrialState.COMPLETE] * _n(name)

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
 import optuna
 import pytest
+from optuna.distributions import CategoricalDistribution
 
 from nasrun.samplers import RegularizedEvolutionSampler
+from nasrun.samplers._regularized_evolution import _mutate
 
 optuna.logging.set_verbosity(optuna.logging.WARNING)
 
@@ -91,3 +94,23 @@ def test_two_workers_share_one_study(tmp_path):
 def test_bad_settings_are_refused():
     with pytest.raises(ValueError):
         RegularizedEvolutionSampler(population_size=2, sample_size=3)
+
+
+def test_a_mutated_choice_is_always_another_choice():
+    """By position: ``!=`` would keep NaN (NaN != NaN) and drop 1 along with True (True == 1)."""
+    choices = [None, True, 2, 2.5, "s", float("nan")]
+    distribution = CategoricalDistribution(choices)
+    rng = np.random.RandomState(0)
+    for index, value in enumerate(choices):
+        for _ in range(20):
+            mutated = _mutate(distribution, value, rng)
+            assert distribution.to_internal_repr(mutated) != index
+    pair = CategoricalDistribution([True, 1])  # True == 1: ``!=`` left nothing to pick from
+    assert type(_mutate(pair, True, rng)) is int
+
+
+def test_two_threads_share_one_study():
+    study = _study()
+    study.optimize(objective, n_trials=30, n_jobs=2)
+    assert [t.state for t in study.trials] == [optuna.trial.TrialState.COMPLETE] * 30
+    assert any("parent" in t.user_attrs for t in study.trials)
