@@ -1,9 +1,20 @@
-"""The one exception type for mistakes a user can make (bad config, missing files, ...).
-
-The CLI turns it into a single line on stderr and a non-zero exit; anything else is a bug
-and keeps its traceback.
+"""The exceptions the CLI turns into one line on stderr and a non-zero exit: a mistake a user
+can make (bad config, missing files, ...) and a termination signal. Anything else is a bug and
+keeps its traceback.
 """
 
 
 class NasrunError(Exception):
     """A user-facing error: its message is printed as one line, without a traceback."""
+
+
+class Terminated(KeyboardInterrupt):
+    """SIGTERM (``timeout``, SLURM pre-emption, ``kill``) raised in the main thread.
+
+    A ``KeyboardInterrupt``, so that everything that handles Ctrl-C handles it the same way:
+    Optuna marks the running trial FAIL and re-raises, the run writes its tables, the CLI exits
+    (with 143, the shell's code for SIGTERM, instead of Ctrl-C's 130).
+    """
+
+    def __init__(self) -> None:
+        super().__init__("terminated (SIGTERM)")

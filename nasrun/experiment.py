@@ -24,13 +24,18 @@ from nasrun.console import print_top_trials
 from nasrun.estimators import Estimator
 from nasrun.report.results import trials_frame, write_run_results
 from nasrun.search import Recorder, Search
-from nasrun.spaces import SearchSpace
-from nasrun.study import open_storage, open_study
+from nasrun.spaces import Arch, SearchSpace
+from nasrun.storage_errors import masked
+from nasrun.study import Heartbeat, definition, open_storage, open_study
 from nasrun.training import resolve_device
+from nasrun.workers import WorkerPool
 from nasrun.zoo import resolve_arch
 
 #: Keys that do not change what a run computes: left out of the config digest.
-RUN_ONLY_KEYS = ("verbose", "study", "budget", "output_root", "storage", "threads")
+RUN_ONLY_KEYS = (
+    *("verbose", "study", "budget", "output_root", "storage", "threads"),
+    *("workers", "worker", "heartbeat"),
+)
 
 
 @dataclass
@@ -42,6 +47,7 @@ class Experiment:
     budget: Budget
     recorder: Recorder
     info: dict[str, Any]
+    workers: WorkerPool
 
     @classmethod
     def from_config(
@@ -59,19 +65,25 @@ class Experiment:
         estimator.check_space(space)
         hpo = instantiate(cfg.hpo, "hpo") if cfg.get("hpo") else None
         search = instantiate(cfg.search, "search", seed=cfg.seed, hpo=hpo)
+        search.check(space, estimator)  # before the study: a bad combination leaves none behind
+        arch = resolve_arch(str(cfg.arch), space) if cfg.get("arch") else None
         names = {"space": space.name, "search": search.name, "estimator": estimator.name}
         names |= {k: v for k, v in (choices or {}).items() if k in names}  # Hydra's choices
         names |= {"dataset": estimator.data_name(dataset)}
-        study_name = cfg.study or search.study_name(names, config_digest(cfg))
-        study = open_study(open_storage(cfg.storage), study_name, estimator.objective.direction)
-        enqueue_arch(study, space, cfg.get("arch"))
         objective = estimator.objective
+        # Checked before the study exists; a search with parallel = False runs as one worker.
+        workers = WorkerPool(cfg, Path(run_dir), choices, search.parallel)
+        storage = open_storage(cfg.storage, Heartbeat(**cfg.heartbeat).check())
+        defines = definition(space, estimator.name, names["dataset"], objective)
+        study_name = cfg.study or search.study_name(names, config_digest(cfg))
+        study = open_study(storage, study_name, objective.direction, defines)
+        enqueue_arch(study, space, arch)
         info = {"objective": {"name": objective.name, "direction": objective.direction}, **names}
         info |= {"seed": cfg.seed, "device": str(device), "threads": torch.get_num_threads()}
-        info |= {"storage": cfg.storage}
-        info |= {"study": study_name, "run_dir": str(run_dir)}
-        recorder = Recorder(space, objective.name, Path(run_dir), bool(cfg.verbose))
-        return cls(study, space, estimator, search, budget, recorder, info)
+        info |= {"storage": masked(cfg.storage), "workers": cfg.workers}
+        info |= {"study": study.study_name, "run_dir": str(run_dir)}
+        recorder = Recorder(space, objective.name, Path(run_dir), bool(cfg.verbose), cfg.worker)
+        return cls(study, space, estimator, search, budget, recorder, info, workers)
 
     def run(self) -> dict[str, Any]:
         """Searches until the budget is met; writes and returns the summary.
@@ -81,7 +93,8 @@ class Experiment:
         """
         start = time.perf_counter()
         try:
-            self.search.run(self.study, self.space, self.estimator, self.budget, self.recorder)
+            with self.workers.on(self.study.study_name):  # workers=N: the others, waited for
+                self.search.run(self.study, self.space, self.estimator, self.budget, self.recorder)
         finally:
             summary = write_run_results(
                 self.recorder.run_dir,
@@ -104,7 +117,7 @@ def config_digest(cfg: DictConfig) -> str:
     return hashlib.sha1(OmegaConf.to_yaml(OmegaConf.create(container)).encode()).hexdigest()[:10]
 
 
-def enqueue_arch(study: optuna.Study, space: SearchSpace, arch: str | None) -> None:
+def enqueue_arch(study: optuna.Study, space: SearchSpace, arch: Arch | None) -> None:
     """``nasrun-train``: the one architecture given (zoo name or string) is the first trial."""
-    if arch and not study.get_trials(deepcopy=False):
-        study.enqueue_trial(space.to_params(resolve_arch(str(arch), space)))
+    if arch is not None and not study.get_trials(deepcopy=False):
+        study.enqueue_trial(space.to_params(arch))

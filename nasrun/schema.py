@@ -12,6 +12,7 @@ from typing import Any
 from hydra.core.config_store import ConfigStore
 
 from nasrun.budget import Budget
+from nasrun.study import Heartbeat
 
 
 @dataclass
@@ -31,6 +32,9 @@ class RunSchema:
     output_root: str = "outputs"
     storage: str = "sqlite:///outputs/nasrun.db"
     study: str | None = None
+    worker: int = 0  # which worker on a shared study this is: its sampler is seeded apart
+    workers: int = 1  # processes on this run's study (this one and N-1 started beside it)
+    heartbeat: Heartbeat = field(default_factory=Heartbeat)  # RDB trials' heartbeats, retries
     arch: str | None = None  # a zoo name or genotype string: train this architecture only
 
 

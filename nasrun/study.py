@@ -2,24 +2,61 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 import time
+import warnings
+from dataclasses import asdict, dataclass
 from pathlib import Path
+from typing import Any
 
 import optuna
 import sqlalchemy
 from optuna.storages import BaseStorage
 
 from nasrun.errors import NasrunError
+from nasrun.journal import journal_storage
+from nasrun.storage_errors import masked, one_line
 
-JOURNAL_PREFIX = "journal:///"
+JOURNAL_SCHEME = "journal://"
 MEMORY = "memory"
+#: Study names longer than this (in UTF-8 bytes) are hashed: PostgreSQL's study_name column holds
+#: 512 characters, and a one-shot search names its checkpoint file after the study (255 bytes).
+MAX_NAME_BYTES = 200
+#: The study user attribute that holds what the study's trials measure (checked on every load).
+DEFINITION_ATTR = "nasrun_definition"
 
 
-def open_storage(url: str) -> BaseStorage:
+@dataclass
+class Heartbeat:
+    """Optuna's trial heartbeats (RDB storages: SQLite, PostgreSQL, MySQL).
+
+    Every ``interval`` seconds a running trial says it is alive; a RUNNING trial silent for
+    ``grace_period`` seconds belongs to a dead worker, and the next worker marks it FAIL and
+    re-queues its parameters (at most ``max_retry`` times), so a killed node costs one trial's
+    time, not the trial. Optuna 5's JournalStorage has no heartbeats.
+    """
+
+    interval: int = 10
+    grace_period: int = 30
+    max_retry: int = 1
+
+    def check(self) -> Heartbeat:
+        if self.interval < 1 or self.grace_period <= self.interval or self.max_retry < 0:
+            raise NasrunError(
+                "heartbeat: interval >= 1 s and grace_period > interval, max_retry >= 0; got "
+                f"{asdict(self)}"
+            )
+        return self
+
+
+def open_storage(url: str, heartbeat: Heartbeat | None = None) -> BaseStorage:
     """An Optuna storage from a URL.
 
-    ``sqlite:///path.db`` and any SQLAlchemy URL (``postgresql://...``) give an RDB storage;
-    ``journal:///path.log`` gives a JournalStorage file, which suits many workers on a shared
+    ``sqlite:///rel.db`` / ``sqlite:////abs.db`` and any SQLAlchemy URL (``postgresql://...``)
+    give an RDB storage, with ``heartbeat`` when given. ``journal:///abs/path.log`` (three
+    slashes and an absolute path, as in ``file:///``) or ``journal://rel/path.log`` (relative
+    to the working directory) gives a JournalStorage file, which suits many workers on a shared
     file system without a database server. ``memory`` keeps the study in this process only: no
     resume and no second worker, but no database round trip per trial either, which is what
     thousands of short runs of table look-ups need (the run directory still gets its tables).
@@ -27,26 +64,44 @@ def open_storage(url: str) -> BaseStorage:
     if url == MEMORY:
         return optuna.storages.InMemoryStorage()
     try:
-        if url.startswith(JOURNAL_PREFIX):
-            from optuna.storages.journal import JournalFileBackend, JournalStorage
-
-            path = Path(url.removeprefix(JOURNAL_PREFIX))
-            path.parent.mkdir(parents=True, exist_ok=True)
-            return JournalStorage(JournalFileBackend(str(path)))
+        if url.startswith(JOURNAL_SCHEME):
+            return journal_storage(journal_path(url))
         if url.startswith("sqlite:///"):
             Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
-        return _rdb_storage(url)
+        return _rdb_storage(url, heartbeat)
+    except NasrunError:
+        raise
     except Exception as error:  # SQLAlchemy and driver errors come in many types
-        reason = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
-        raise NasrunError(f"cannot open storage {url!r}: {reason}") from None
+        raise NasrunError(f"cannot open storage {masked(url)!r}: {one_line(error, url)}") from None
 
 
-def _rdb_storage(url: str, attempts: int = 5) -> BaseStorage:
+def journal_path(url: str) -> Path:
+    """``journal:///abs/x.log`` -> ``/abs/x.log``; ``journal://rel/x.log`` -> ``rel/x.log``.
+
+    The file-URI convention (RFC 8089's ``file:///abs``): what follows ``journal://`` is the
+    path. SQLAlchemy's four-slash absolute form (``journal:////abs``) means the same file.
+    """
+    path = url.removeprefix(JOURNAL_SCHEME)
+    if not path.strip("/"):
+        raise NasrunError(f"storage {url!r} names no file; e.g. journal:///abs/path/study.log")
+    return Path("/" + path.lstrip("/")) if path.startswith("/") else Path(path)
+
+
+def _rdb_storage(url: str, heartbeat: Heartbeat | None, attempts: int = 5) -> BaseStorage:
     # A generous SQLite lock timeout lets several local workers share one file.
     engine_kwargs = {"connect_args": {"timeout": 60}} if url.startswith("sqlite") else {}
+    beats = {}
+    if heartbeat is not None:
+        beats = {
+            "heartbeat_interval": heartbeat.interval,
+            "grace_period": heartbeat.grace_period,
+            "heartbeat_stale_trial_callback": _quietly(
+                optuna.storages.RetryHeartbeatStaleTrialCallback, heartbeat.max_retry
+            ),
+        }
     for attempt in range(attempts):
         try:
-            return optuna.storages.RDBStorage(url, engine_kwargs=engine_kwargs)
+            return _quietly(optuna.storages.RDBStorage, url, engine_kwargs=engine_kwargs, **beats)
         except (sqlalchemy.exc.OperationalError, sqlalchemy.exc.IntegrityError) as error:
             # Workers started together race to create the schema of a new database; the
             # loser sees "already exists" or a unique-key clash, and succeeds once the
@@ -60,8 +115,34 @@ def _rdb_storage(url: str, attempts: int = 5) -> BaseStorage:
     raise AssertionError("unreachable")
 
 
-def open_study(storage: BaseStorage, name: str, direction: str) -> optuna.Study:
-    """Creates the study, or loads it when it exists (a resumed run or another worker)."""
+def _quietly(make: Any, *args: Any, **kwargs: Any) -> Any:
+    # Heartbeats have been "experimental" since Optuna 2.9: a warning that tells a user nothing.
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
+        return make(*args, **kwargs)
+
+
+def study_name(name: str) -> str:
+    """``name`` itself, or when it is too long for a database column or a file name, a readable
+    prefix and a digest of the whole name (the same name always gives the same study)."""
+    encoded = name.encode()
+    if len(encoded) <= MAX_NAME_BYTES:
+        return name
+    digest = hashlib.sha1(encoded).hexdigest()[:16]
+    prefix = encoded[: MAX_NAME_BYTES - len(digest) - 1].decode(errors="ignore")
+    return f"{prefix}-{digest}"
+
+
+def open_study(
+    storage: BaseStorage, name: str, direction: str, definition: dict[str, Any] | None = None
+) -> optuna.Study:
+    """Creates the study, or loads it when it exists (a resumed run or another worker).
+
+    ``definition`` (what the trials measure: space, estimator, dataset, objective) is stored on
+    a new study and compared on load, so that a study is never silently continued with another
+    space or estimator and its trials reported as one search.
+    """
+    name = study_name(name)
     study = optuna.create_study(
         storage=storage, study_name=name, direction=direction, load_if_exists=True
     )
@@ -70,4 +151,44 @@ def open_study(storage: BaseStorage, name: str, direction: str) -> optuna.Study:
             f"study {name!r} exists with direction {study.direction.name.lower()}, "
             f"but this run's objective wants {direction}; pick another study name"
         )
+    if definition is not None:
+        _check_definition(study, json.loads(json.dumps(definition, default=str)))
     return study
+
+
+def _check_definition(study: optuna.Study, definition: dict[str, Any]) -> None:
+    stored = study.user_attrs.get(DEFINITION_ATTR)
+    if stored is None:  # a new study (or one made before definitions were stored)
+        study.set_user_attr(DEFINITION_ATTR, definition)
+        return
+    differ = [
+        key
+        for key in sorted(definition.keys() | stored.keys())
+        if stored.get(key) != definition.get(key)
+    ]
+    if differ:
+        shown = ", ".join(
+            f"{k}={_short(stored.get(k))} (this run: {_short(definition.get(k))})" for k in differ
+        )
+        raise NasrunError(
+            f"study {study.study_name!r} holds trials of another experiment: {shown}; "
+            "pick another study name"
+        )
+
+
+def _short(value: Any, width: int = 40) -> str:
+    text = value if isinstance(value, str) else json.dumps(value)
+    return text if len(text) <= width else text[: width - 3] + "..."
+
+
+def definition(space: Any, estimator: str, dataset: str, objective: Any) -> dict[str, Any]:
+    """What a study's trials measure: the space (with its decisions' choices), the estimator,
+    the data and the objective, by the names their objects give (not the config's file names,
+    so that a script composing the same experiment finds the same study)."""
+    return {
+        "space": space.name,
+        "decisions": {d.name: [str(c) for c in d.choices] for d in space.decisions},
+        "estimator": estimator,
+        "dataset": dataset,
+        "objective": f"{objective.name} ({objective.direction})",
+    }

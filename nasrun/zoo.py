@@ -15,6 +15,7 @@ network. TF cells index ``h_i`` as 0 and ``h_{i-1}`` as 1, swapped here into DAR
 
 from __future__ import annotations
 
+import difflib
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -169,9 +170,26 @@ ZOO: dict[str, ZooEntry] = {
 }
 
 
+def zoo_entry(name: str) -> ZooEntry | None:
+    """The zoo's entry ``name`` (any case); None for an architecture string.
+
+    A bare word (``darts_v3``) can only be meant as a zoo name: every space's string form holds
+    brackets, ``|`` or ``-``. An unknown one is refused with the zoo's names, the closest first.
+    """
+    key = name.strip().lower()
+    if key in ZOO or not key.isidentifier():
+        return ZOO.get(key)
+    close = difflib.get_close_matches(key, ZOO, n=1)
+    hint = f"did you mean {close[0]}? " if close else ""
+    raise NasrunError(
+        f"arch={name.strip()} is not in the zoo; {hint}the zoo has: {', '.join(sorted(ZOO))} "
+        "(or give the space's architecture string)"
+    )
+
+
 def resolve_arch(text: str, space: SearchSpace) -> Arch:
     """A zoo name or the space's string form -> an architecture of ``space``."""
-    entry = ZOO.get(text.strip().lower())
+    entry = zoo_entry(text)
     if entry is None:
         return space.from_string(text)
     if entry.space != space.name:

@@ -35,16 +35,32 @@ def main(argv: list[str] | None = None) -> None:
         help="also write compare_<NAME>.csv/.md: the paper's published numbers beside nasrun's",
     )
     args = parser.parse_args(argv)
+    skipped: list[str] = []
     try:
-        runs = load_summaries(args.dirs)
+        runs = load_summaries(args.dirs, skipped)
+        for other in skipped:  # another tool's summary.json among the runs
+            Console(stderr=True).print(
+                f"nasrun-report: skipped {other}", markup=False, soft_wrap=True
+            )
+        table = aggregate(runs)
+        written, text = _write(table, runs, args)
     except NasrunError as error:
         fail(str(error))
-    table = aggregate(runs)
+    except OSError as error:  # a read-only or mistyped --out
+        fail(f"cannot write the report: {error.strerror or error}: {error.filename or ''}")
+    _print(table)
+    if args.compare:
+        Console().print(text, markup=False, highlight=False, soft_wrap=True)
+    Console(stderr=True).print(f"wrote {', '.join(map(str, written))} ({len(runs)} runs)")
+
+
+def _write(table, runs, args: argparse.Namespace) -> tuple[list[Path], str]:
+    """report.csv / report.md, the comparison and the figures; their paths, the comparison."""
     out = args.out or Path(args.dirs[0])
     out.mkdir(parents=True, exist_ok=True)
     table.to_csv(out / "report.csv", index=False)
     (out / "report.md").write_text(markdown(table))
-    written = [out / "report.csv", out / "report.md"]
+    written, text = [out / "report.csv", out / "report.md"], ""
     if args.compare:
         text, paths = write_comparison(table, out, args.compare)
         written += paths
@@ -55,10 +71,7 @@ def main(argv: list[str] | None = None) -> None:
             plot_pareto(trials, out / "pareto.png"),
         )
         written += [p for p in plots if p is not None]
-    _print(table)
-    if args.compare:
-        Console().print(text, markup=False, highlight=False, soft_wrap=True)
-    Console(stderr=True).print(f"wrote {', '.join(map(str, written))} ({len(runs)} runs)")
+    return written, text
 
 
 def _print(table) -> None:

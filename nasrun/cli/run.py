@@ -3,53 +3,112 @@
 from __future__ import annotations
 
 import logging
+import signal
 import sys
+from importlib.metadata import version
 
 import hydra
 import optuna
 from hydra.core.hydra_config import HydraConfig
 from hydra.types import RunMode
 from omegaconf import DictConfig
+from optuna.trial import TrialState
 
-from nasrun.cli.errors import check_composes, check_group_choices, fail
+from nasrun.cli.errors import check_composes, check_group_choices, check_writable, fail, say
 from nasrun.config import CONFIG_DIR, CONFIG_NAME
-from nasrun.errors import NasrunError
+from nasrun.errors import NasrunError, Terminated
+
+log = logging.getLogger(__name__)
 
 
 @hydra.main(version_base="1.3", config_path=str(CONFIG_DIR), config_name=CONFIG_NAME)
 def _run(cfg: DictConfig) -> None:
     # torch is imported after argument parsing, which keeps --help fast.
     from nasrun.cli.final_train import train_final
+    from nasrun.cli.where import end_line, start_line
     from nasrun.experiment import Experiment
     from nasrun.training.threads import set_threads
 
-    hydra_cfg = HydraConfig.get()
+    hydra_cfg, experiment = HydraConfig.get(), None
+    sweep = hydra_cfg.mode == RunMode.MULTIRUN
     # Optuna's per-trial messages (and tracebacks of failed trials) go to the run's log file;
     # the console shows progress and one line per failure instead.
     optuna.logging.disable_default_handler()
     optuna.logging.enable_propagation()
     try:
-        sweep = hydra_cfg.mode == RunMode.MULTIRUN
-        set_threads(cfg.threads, hydra_cfg.launcher if sweep else None)
+        set_threads(cfg.threads, hydra_cfg.launcher if sweep else None, cfg.workers)
         choices = dict(hydra_cfg.runtime.choices)
         experiment = Experiment.from_config(cfg, hydra_cfg.runtime.output_dir, choices)
-        experiment.run()
+        if cfg.verbose:
+            say(start_line(experiment))
+        try:
+            summary = experiment.run()
+        finally:  # interrupted too: the tables were written
+            if cfg.verbose:
+                say(end_line(experiment))
+        if not summary.get("n_complete") and not summary.get("n_pruned"):
+            raise NothingCompleted(nothing_completed(experiment.study, summary))
         if cfg.search.get("final_train"):
             train_final(experiment, list(hydra_cfg.overrides.task))
     except NasrunError as error:
-        fail(str(error))
-    except KeyboardInterrupt:
-        logging.getLogger(__name__).warning("interrupted")
-        fail(
-            "interrupted; every finished trial is kept in the study and the tables were written",
-            code=130,
-        )
+        log.error(str(error))
+        if not sweep:  # a sweep's job: its failure is its own (nasrun.cli.sweep)
+            fail(str(error), code=1 if isinstance(error, NothingCompleted) else 2)
+        from nasrun.cli.sweep import job_failed
+
+        job_failed(hydra_cfg.runtime.output_dir, hydra_cfg.job.num, str(error))
+    except KeyboardInterrupt as interrupt:  # Ctrl-C or SIGTERM: ends a sweep as well
+        log.warning(str(interrupt) or "interrupted")
+        kept = "; every finished trial is kept in the study and the tables were written"
+        fail(f"{interrupt or 'interrupted'}{kept if experiment else ''}", _exit_code(interrupt))
+
+
+class NothingCompleted(NasrunError):
+    """A run that ended without one complete or pruned trial: it exits 1, not 0."""
+
+
+def nothing_completed(study: optuna.Study, summary: dict) -> str:
+    """Why a run that ends without a complete or pruned trial is an error, in one line."""
+    failed = study.get_trials(deepcopy=False, states=(TrialState.FAIL,))
+    if not failed:
+        return "nothing completed: no trial finished within the budget"
+    reason = failed[0].user_attrs.get("fail_reason", "no reason recorded")
+    return (
+        f"nothing completed: all {len(failed)} trials failed (the first: {reason}); "
+        f"see fail_reason in {summary.get('run_dir', 'the run folder')}/trials.csv"
+    )
+
+
+def _terminate(signum: int, frame: object) -> None:
+    # Once: a second SIGTERM kills at once (the default), as a second signal is meant to.
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    raise Terminated()
+
+
+def _exit_code(interrupt: KeyboardInterrupt) -> int:
+    return 128 + (signal.SIGTERM if isinstance(interrupt, Terminated) else signal.SIGINT)
 
 
 def main() -> None:
-    check_group_choices(sys.argv[1:], CONFIG_DIR)
-    check_composes(sys.argv[1:])
-    _run()
+    args = sys.argv[1:]
+    if "--version" in args:  # nasrun's, not Hydra's (which Hydra's own flag would print)
+        print(
+            f"nasrun {version('nasrun')} (hydra {version('hydra-core')}, optuna {optuna.__version__})"
+        )
+        return
+    check_group_choices(args, CONFIG_DIR)
+    cfg = check_composes(args)
+    if cfg is not None:
+        check_writable(cfg.output_root, "output_root")
+        run_dir = next((a.split("=", 1)[1] for a in args if a.startswith("hydra.run.dir=")), None)
+        if run_dir and "${" not in run_dir:
+            check_writable(run_dir, "hydra.run.dir")
+    # timeout, kill and SLURM's pre-emption send SIGTERM: handled as Ctrl-C is.
+    signal.signal(signal.SIGTERM, _terminate)
+    try:
+        _run()
+    except KeyboardInterrupt as interrupt:  # before or after the job (Hydra's own set-up)
+        fail(str(interrupt) or "interrupted", code=_exit_code(interrupt))
 
 
 if __name__ == "__main__":

@@ -11,11 +11,16 @@ from __future__ import annotations
 import sys
 
 from nasrun.cli import run
-from nasrun.cli.train_args import train_arguments
+from nasrun.cli.train_args import check_space_given, train_arguments, train_help
 
 
 def main() -> None:
-    sys.argv = [sys.argv[0], *train_arguments(sys.argv[1:])]
+    args = sys.argv[1:]
+    if {"-h", "--help"} & set(args):
+        sys.stdout.write(train_help())
+        return
+    check_space_given(args)
+    sys.argv = [sys.argv[0], *train_arguments(args)]
     run.main()
 
 

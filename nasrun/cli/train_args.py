@@ -1,9 +1,10 @@
 """The arguments that turn a ``nasrun`` run into "train this one architecture" (``nasrun-train``,
-and a search's final training)."""
+and a search's final training), and ``nasrun-train``'s help."""
 
 from __future__ import annotations
 
 from nasrun.cli.errors import fail
+from nasrun.errors import NasrunError
 
 #: Settings that make a run "train this one architecture", unless the command line sets them.
 TRAIN_DEFAULTS = {
@@ -12,6 +13,41 @@ TRAIN_DEFAULTS = {
     "estimator.epochs": "${trainer.epochs}",
     "hydra.job.name": "nasrun-train",
 }
+
+USAGE = """\
+usage: nasrun-train arch=<zoo name | architecture string> [space=...] [key=value ...]
+
+Trains one architecture from scratch (the evaluation phase of a NAS paper) and writes the same
+results as `nasrun` (trials.csv, summary.json, summary.md) for one trial. Every `nasrun` key
+works here too (trainer.epochs=600, dataset=cifar10, experiment=darts_cifar10_eval, ...); see
+`nasrun --help`. A zoo name selects its space; a string needs space=<chain|dag|nasnet_cell|nb201>.
+
+  nasrun-train arch=darts_v2 trainer.epochs=5
+  nasrun-train experiment=darts_cifar10_eval arch=pc_darts
+  nasrun-train space=dag arch="Genotype(normal=[('sep_conv_3x3', 0), ...], ...)"
+
+Published architectures (arch=NAME):
+"""
+
+
+def train_help() -> str:
+    """``nasrun-train -h``: its usage and the zoo's names."""
+    from nasrun.zoo import ZOO  # imports torch: only when asked
+
+    width = max(map(len, ZOO))
+    rows = [f"  {e.name:<{width}}  space={e.space:<11}  {e.paper}" for e in ZOO.values()]
+    return USAGE + "\n".join(sorted(rows)) + "\n"
+
+
+def check_space_given(args: list[str]) -> None:
+    """``nasrun-train``: an architecture string means nothing without its space (a search's
+    final training passes the search's own)."""
+    arch = next((a.split("=", 1)[1] for a in args if a.startswith("arch=")), "")
+    if arch and not arch.strip().isidentifier() and not _keys(args) & {"space", "experiment"}:
+        fail(
+            f"nasrun-train: arch={arch} is not a zoo name; with an architecture string, give its "
+            "space=<chain|dag|nasnet_cell|nb201>"
+        )
 
 
 def _keys(args: list[str]) -> set[str]:
@@ -23,12 +59,15 @@ def train_arguments(args: list[str]) -> list[str]:
     given = _keys(args)
     if "arch" not in given and "experiment" not in given:
         fail(
-            "nasrun-train: give arch=<zoo name | genotype string> (see README, Published architectures)"
+            "nasrun-train: give arch=<zoo name | architecture string> (nasrun-train -h lists the zoo)"
         )
     arch = next((a.split("=", 1)[1] for a in args if a.startswith("arch=")), "")
-    from nasrun.zoo import ZOO  # after the cheap checks: imports torch
+    from nasrun.zoo import zoo_entry  # after the cheap checks: imports torch
 
-    entry = ZOO.get(arch.strip().lower())
+    try:
+        entry = zoo_entry(arch) if arch else None
+    except NasrunError as error:
+        fail(str(error))
     extra = {key: value for key, value in TRAIN_DEFAULTS.items() if key not in given}
     if entry is not None and "space" not in given:
         extra["space"] = entry.space

@@ -1,7 +1,9 @@
 """CIFAR-10 and CIFAR-100 from a local copy of the python batches (never downloaded).
 
 The official python pickles are read directly: torchvision's readers insist on an md5 check
-that costs a full extra read of every file on each load.
+that costs a full extra read of every file on each load. A pickle can name any function to
+call, so they are read with an unpickler that resolves only what the batches hold (numpy
+arrays); a file that names anything else is refused, not run.
 """
 
 from __future__ import annotations
@@ -44,13 +46,11 @@ class _Cifar(DataModule):
                 f"({', '.join(self.files)}); missing {', '.join(missing)}. nasrun never downloads: "
                 f"unpack the official archive under {root}/ or set data_dir / NASRUN_DATA"
             )
-        try:
-            x, y = _read_batches([root / self.folder / f for f in self.train_files], self.label_key)
-            test = Split(
-                *_read_batches([root / self.folder / f for f in self.test_files], self.label_key)
-            )
-        except (OSError, KeyError, ValueError, pickle.UnpicklingError, EOFError) as error:
-            raise NasrunError(f"{self.name}: cannot read {root / self.folder}: {error!r}") from None
+        folder = root / self.folder
+        x, y = _read_batches([folder / f for f in self.train_files], self.label_key, self.name)
+        test = Split(
+            *_read_batches([folder / f for f in self.test_files], self.label_key, self.name)
+        )
         device = torch.device(device)
         order = torch.randperm(len(y), generator=torch.Generator().manual_seed(split_seed))
         x, y = x[order], y[order]
@@ -69,16 +69,55 @@ class _Cifar(DataModule):
         )
 
 
-def _read_batches(files: list[Path], label_key: str) -> tuple[torch.Tensor, torch.Tensor]:
+def _read_batches(
+    files: list[Path], label_key: str, name: str
+) -> tuple[torch.Tensor, torch.Tensor]:
     """Images and labels from the official python pickles (uint8 rows of 3x32x32, CHW order)."""
     images, labels = [], []
     for file in files:
-        with open(file, "rb") as f:
-            batch = pickle.load(f, encoding="latin1")
-        images.append(np.asarray(batch["data"], dtype=np.uint8).reshape(-1, 3, 32, 32))
+        try:
+            with open(file, "rb") as f:
+                batch = _BatchUnpickler(f, encoding="latin1").load()
+            data = np.asarray(batch["data"], dtype=np.uint8).reshape(-1, 3, 32, 32)
+            if len(data) != len(batch[label_key]):
+                raise ValueError(f"{len(data)} images but {len(batch[label_key])} labels")
+        except (
+            OSError,
+            EOFError,
+            pickle.UnpicklingError,
+            KeyError,
+            TypeError,
+            ValueError,
+        ) as error:
+            reason = f"no {error} entry" if isinstance(error, KeyError) else str(error)
+            raise NasrunError(
+                f"{name}: {file} is not a CIFAR python batch ({type(error).__name__}: {reason}); "
+                "unpack the official archive again"
+            ) from None
+        images.append(data)
         labels += batch[label_key]
     x = torch.from_numpy(np.concatenate(images)).float() / 255.0
     return x, torch.tensor(labels, dtype=torch.int64)
+
+
+class _BatchUnpickler(pickle.Unpickler):
+    """Resolves only the numpy names a pickled array refers to (numpy 1 and 2 spellings)."""
+
+    ALLOWED = frozenset(
+        {
+            *((m, "_reconstruct") for m in ("numpy.core.multiarray", "numpy._core.multiarray")),
+            *((m, "scalar") for m in ("numpy.core.multiarray", "numpy._core.multiarray")),
+            *((m, "_frombuffer") for m in ("numpy.core.numeric", "numpy._core.numeric")),
+            ("numpy", "ndarray"),
+            ("numpy", "dtype"),
+            ("_codecs", "encode"),  # how Python 3 pickles bytes at protocol 2
+        }
+    )
+
+    def find_class(self, module: str, name: str) -> object:
+        if (module, name) not in self.ALLOWED:
+            raise pickle.UnpicklingError(f"refusing to load {module}.{name}")
+        return super().find_class(module, name)
 
 
 class Cifar10(_Cifar):

@@ -35,19 +35,56 @@ def find_summaries(paths: Iterable[str | Path]) -> list[Path]:
     return found
 
 
-def load_summaries(paths: Iterable[str | Path]) -> pd.DataFrame:
-    rows = []
+def load_summaries(paths: Iterable[str | Path], skipped: list[str] | None = None) -> pd.DataFrame:
+    """One row per run: its ``summary.json``.
+
+    A ``summary.json`` of another shape (another tool's, in a folder searched recursively) is
+    left out, with the reason appended to ``skipped``; when none is nasrun's, that is the error.
+    A file that is not JSON at all is an error: it is where a run's summary should be.
+    """
+    rows, others = [], []
     for file in find_summaries(paths):
         try:
             summary = json.loads(file.read_text())
         except json.JSONDecodeError as error:
             raise NasrunError(f"{file} is not valid JSON: {error}") from None
-        objective = summary.get("objective") or {}
-        summary["objective"] = objective.get("name")
-        summary["objective_direction"] = objective.get("direction", "maximize")
+        except (OSError, UnicodeDecodeError) as error:
+            raise NasrunError(f"cannot read {file}: {error}") from None
+        problem = shape_problem(summary)
+        if problem:
+            others.append(f"{file} ({problem})")
+            continue
+        summary["objective"], summary["objective_direction"] = (
+            summary["objective"]["name"],
+            summary["objective"].get("direction", "maximize"),
+        )
         summary["run_path"] = str(file.parent)
         rows.append(summary)
+    if skipped is not None:
+        skipped += others
+    if not rows:
+        raise NasrunError("no nasrun run summary found; not one: " + "; ".join(others))
     return pd.DataFrame(rows)
+
+
+def shape_problem(summary: object) -> str | None:
+    """Why ``summary`` is not a nasrun run summary (None when it is one): the set-up names as
+    strings, the objective as ``{"name": ..., "direction": ...}``, the measures as numbers."""
+    if not isinstance(summary, dict):
+        return f"a JSON {type(summary).__name__}, not an object"
+    missing = [k for k in GROUP_BY if not isinstance(summary.get(k), str)]
+    if missing:
+        return f"no {', '.join(missing)}"
+    objective = summary.get("objective")
+    if not isinstance(objective, dict) or not isinstance(objective.get("name"), str):
+        return 'objective is not {"name": ..., "direction": ...}'
+    if objective.get("direction", "maximize") not in ("maximize", "minimize"):
+        return f"objective direction {objective['direction']!r}"
+    for key in MEASURES:
+        value = summary.get(key)
+        if value is not None and (isinstance(value, bool) or not isinstance(value, int | float)):
+            return f"{key} is not a number"
+    return None
 
 
 def aggregate(runs: pd.DataFrame) -> pd.DataFrame:

@@ -7,7 +7,11 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from nasrun.errors import NasrunError
 from nasrun.report.aggregate import GROUP_BY
+
+#: The columns of trials.csv the figures read.
+TRIAL_COLUMNS = {"number", "state", "value"}
 
 
 def load_trials(runs: pd.DataFrame) -> pd.DataFrame:
@@ -17,7 +21,14 @@ def load_trials(runs: pd.DataFrame) -> pd.DataFrame:
         path = Path(run["run_path"]) / "trials.csv"
         if not path.is_file():
             continue
-        trials = pd.read_csv(path)
+        try:
+            trials = pd.read_csv(path)
+        except (pd.errors.ParserError, UnicodeDecodeError) as error:
+            raise NasrunError(f"{path} is not a readable CSV: {error}") from None
+        except pd.errors.EmptyDataError:
+            continue
+        if not set(trials.columns) >= TRIAL_COLUMNS:  # another tool's table: nothing to plot
+            continue
         for column in [*GROUP_BY, "seed"]:
             trials[column] = run.get(column)
         trials["run"] = run["run_path"]
@@ -33,6 +44,8 @@ def best_so_far(trials: pd.DataFrame, x: str = "evaluations", y: str = "value") 
     ``y="value"`` is the best objective so far; any other column (e.g. ``"test_value"``) is read
     from the incumbent, the best-by-objective trial so far, as papers report search results.
     """
+    if trials.empty:  # no run left a trials.csv
+        return pd.DataFrame()
     rows = []
     for run, frame in trials.groupby("run"):
         frame = frame.sort_values("number")

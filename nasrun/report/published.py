@@ -89,7 +89,7 @@ def compare(table: pd.DataFrame, name: str = "nb201") -> pd.DataFrame:
         if key in mine:
             mine = mine[mine[key] == value]
     measure = f"{paper.measure}_mean"
-    if mine.empty or measure not in mine:
+    if mine.empty or measure not in mine or not {"search", "dataset"} <= set(mine):
         return pd.DataFrame(columns=COLUMNS)
     rows = {}
     for _, row in mine.iterrows():

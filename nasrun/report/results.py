@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import math
+import os
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
@@ -97,11 +98,26 @@ def write_run_results(
     """Writes trials.csv, summary.json and summary.md into ``run_dir``; returns the summary."""
     run_dir.mkdir(parents=True, exist_ok=True)
     frame = trials_frame(study.get_trials(deepcopy=False), arch_params)
-    frame.to_csv(run_dir / "trials.csv", index=False)
+    write_atomic(run_dir / "trials.csv", frame.to_csv(index=False))
     summary = summarise(study, info)
-    (run_dir / "summary.json").write_text(json.dumps(summary, indent=2, default=str) + "\n")
-    (run_dir / "summary.md").write_text(summary_markdown(summary, frame))
+    write_atomic(run_dir / "summary.json", json.dumps(summary, indent=2, default=str) + "\n")
+    write_atomic(run_dir / "summary.md", summary_markdown(summary, frame))
     return summary
+
+
+def write_atomic(path: Path, text: str) -> None:
+    """Writes ``path`` whole or not at all: a temporary file in the same folder (so the rename
+    stays on one file system), flushed to disk, then renamed over ``path``. A run killed
+    mid-write leaves the previous file (or none), never half of one."""
+    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        with temporary.open("w") as file:
+            file.write(text)
+            file.flush()
+            os.fsync(file.fileno())
+        os.replace(temporary, path)
+    finally:
+        temporary.unlink(missing_ok=True)
 
 
 def summary_markdown(summary: Mapping[str, Any], frame: pd.DataFrame, top: int = 10) -> str:

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import csv
+import io
 from pathlib import Path
 
 import torch
 
+from nasrun.report.results import write_atomic
 from nasrun.spaces import Supernet
 
 
@@ -24,10 +26,11 @@ def write_alpha_history(path: Path, epoch: int, supernet: Supernet) -> None:
         with open(path, newline="") as f:
             old = [r for r in csv.reader(f)][1:]
         old = [r for r in old if int(r[0]) < epoch]
-    with open(path, "w", newline="") as f:
-        writer = csv.writer(f)
-        writer.writerow(["epoch", "group", "edge", "choice", "weight"])
-        writer.writerows(old + rows)
+    text = io.StringIO()
+    writer = csv.writer(text)
+    writer.writerow(["epoch", "group", "edge", "choice", "weight"])
+    writer.writerows(old + rows)
+    write_atomic(path, text.getvalue())  # a kill mid-write keeps the last epoch's history
 
 
 def plot_alpha_history(csv_path: Path, png_path: Path) -> Path:

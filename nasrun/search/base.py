@@ -22,6 +22,13 @@ class Search(ABC):
 
     #: The name tables group by, when the config group's choice is not known.
     name: str = ""
+    #: Whether several workers may share this search's study (``workers=N``).
+    parallel: bool = True
+
+    def check(self, space: SearchSpace, estimator: Estimator) -> None:
+        """Refuses a space or estimator this search cannot work with. Called before the study
+        is opened, so that a bad combination leaves no study behind; nothing by default."""
+        return None
 
     def study_name(self, names: dict[str, str], config_digest: str) -> str:
         """The study a run without ``study=`` uses: a fresh one per run by default."""

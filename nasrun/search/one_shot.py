@@ -11,8 +11,10 @@ state has to be carried.
 
 from __future__ import annotations
 
+import pickle
 import shutil
 import time
+import warnings
 from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -53,6 +55,9 @@ class OneShotSearch(Search):
     stops it early after a finished epoch.
     """
 
+    #: One supernet per study: two workers would train two supernets into one record.
+    parallel = False
+
     def __init__(
         self,
         searcher: OneShotSearcher,
@@ -87,6 +92,13 @@ class OneShotSearch(Search):
         self.final_train, self.seed = final_train, seed
         self.name = name or searcher.name
 
+    def check(self, space: SearchSpace, estimator: Estimator) -> None:
+        """Refuses an estimator without a supernet before the study is opened."""
+
+    def check(self, space: SearchSpace, estimator: Estimator) -> None:
+        if not isinstance(estimator, OneShotEstimator):
+            raise NasrunError(f"search={self.name} trains a supernet: it needs estimator=one_shot")
+
     def study_name(self, names: dict[str, str], config_digest: str) -> str:
         """Named by the config, so that re-running the same command finds its checkpoint."""
         return f"{names['space']}-{names['search']}-{config_digest}"
@@ -99,8 +111,7 @@ class OneShotSearch(Search):
         budget: Budget,
         recorder: Recorder,
     ) -> None:
-        if not isinstance(estimator, OneShotEstimator):
-            raise NasrunError(f"search={self.name} trains a supernet: it needs estimator=one_shot")
+        self.check(space, estimator)
         supernet = estimator.build_supernet(self.seed, **self.supernet)
         weights = WeightOptimiser(
             supernet.weight_parameters(), self.optimizer, self.grad_clip, self.epochs, self.lr_min
@@ -147,7 +158,16 @@ class OneShotSearch(Search):
         if not checkpoint.is_file():
             return 0
         device = next(supernet.parameters()).device
-        state = torch.load(checkpoint, map_location=device, weights_only=False)
+        # weights_only: a checkpoint holds tensors and plain containers only (every searcher's
+        # state_dict is made of them), so loading one never runs code a file could name.
+        try:
+            state = torch.load(checkpoint, map_location=device, weights_only=True)
+        except (pickle.UnpicklingError, RuntimeError, EOFError, OSError) as error:
+            reason = str(error).strip().splitlines()[0] if str(error).strip() else ""
+            raise NasrunError(
+                f"cannot resume from {checkpoint} ({type(error).__name__}: {reason}); "
+                "delete it to start this search over"
+            ) from None
         supernet.load_state_dict(state["supernet"])
         weights.load_state_dict(state["weights"])
         self.searcher.load_state_dict(state["searcher"])
@@ -186,7 +206,9 @@ class _EpochRun:
     def _record(self, epoch: int, arch: Arch, value: float, loss: float, seconds: float) -> None:
         # One trial per epoch, with the derived architecture as its parameters (enqueue, then ask).
         self.study.enqueue_trial(self.space.to_params(arch), skip_if_exists=False)
-        trial = self.study.ask()
+        with warnings.catch_warnings():  # Optuna warns that heartbeats expect optimize()
+            warnings.simplefilter("ignore", UserWarning)
+            trial = self.study.ask()
         self.recorder.started(trial)
         self.space.suggest(trial)
         shape = self.dataset.input_shape

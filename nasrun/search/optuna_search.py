@@ -3,15 +3,22 @@
 from __future__ import annotations
 
 import inspect
+import random
+import time
+import warnings
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 import optuna
+from optuna.storages._heartbeat import BaseHeartbeat
+from optuna.trial import TrialState
 
-from nasrun.budget import Budget, finished
+from nasrun.budget import Budget, Turn, finished
 from nasrun.errors import NasrunError
 from nasrun.estimators.base import Pruned
 from nasrun.search.base import Search
+from nasrun.storage_errors import DATABASE_ERRORS, StorageFailed, storage_errors
+from nasrun.training.device import free_device_memory
 
 if TYPE_CHECKING:
     from nasrun.estimators import Estimator
@@ -20,6 +27,9 @@ if TYPE_CHECKING:
     from nasrun.spaces import SearchSpace
 
 SamplerFactory = Callable[..., optuna.samplers.BaseSampler]
+Objective = Callable[[optuna.Trial], float]
+#: Apart enough that two workers' sampler seeds never meet by resuming (seed + trials so far).
+WORKER_SEED_STRIDE = 1_000_003
 
 
 class OptunaSearch(Search):
@@ -51,14 +61,15 @@ class OptunaSearch(Search):
         budget: Budget,
         recorder: Recorder,
     ) -> None:
-        study.sampler = self._sampler(self.seed + len(study.get_trials(deepcopy=False)), space)
+        # Each worker on a shared study draws its own points: offset by the trials already
+        # there (a resumed study) and by the worker's index (workers started together).
+        offset = len(study.get_trials(deepcopy=False)) + WORKER_SEED_STRIDE * recorder.worker_index
+        study.sampler = self._sampler(self.seed + offset, space)
         study.pruner = self.pruner or optuna.pruners.NopPruner()
-        if self.hpo is not None:
-            self.hpo.check(estimator, study.sampler, study.pruner)
         if budget.reached(study):
             return
 
-        def objective(trial: optuna.Trial) -> float:
+        def evaluate(trial: optuna.Trial) -> float:
             recorder.started(trial)
             try:
                 arch = space.suggest(trial)
@@ -74,16 +85,28 @@ class OptunaSearch(Search):
             except Exception as error:  # recorded; the search goes on (catch= below)
                 recorder.failed(trial, error)
                 raise
+            except KeyboardInterrupt as interrupt:  # Ctrl-C, SIGTERM: Optuna fails the trial
+                recorder.failed(trial, interrupt)
+                raise
             return recorder.record(trial, arch, result)
 
-        with recorder.showing(study, budget.trials, finished(study)):
-            study.optimize(
-                objective,
-                timeout=budget.seconds,
-                catch=(Exception,),
-                callbacks=[_Stopper(budget, recorder)],
-                gc_after_trial=False,
-            )
+        def objective(trial: optuna.Trial) -> float:
+            try:
+                if not budget.admits(study, trial.number):
+                    raise _NotAdmitted(trial)
+                return evaluate(trial)
+            except DATABASE_ERRORS as error:  # the run's failure, not the trial's: one line
+                raise StorageFailed(error) from error
+
+        with recorder.showing(study, budget.trials, finished(study)), storage_errors():
+            _optimize(study, objective, budget, _Stopper(budget, recorder))
+
+    def check(self, space: SearchSpace, estimator: Estimator) -> None:
+        """Builds the sampler once, so that one that cannot search ``space`` (grid on a space
+        too large to list) and a mismatched ``hpo`` fail before the study is opened."""
+        sampler = self._sampler(self.seed, space)
+        if self.hpo is not None:
+            self.hpo.check(estimator, sampler, self.pruner or optuna.pruners.NopPruner())
 
     def _sampler(self, seed: int, space: SearchSpace) -> optuna.samplers.BaseSampler:
         extra = {"space": space} if "space" in _parameters(self.sampler) else {}
@@ -95,23 +118,90 @@ class OptunaSearch(Search):
             raise NasrunError(f"search.sampler: {error}") from None
 
 
+def _optimize(study: optuna.Study, objective: Objective, budget: Budget, stopper: _Stopper) -> None:
+    """``study.optimize`` in turns, until the shared budget is reached.
+
+    When every place of the budget is taken by other workers' running trials, this worker
+    waits: with heartbeats one of them may die, and its trial is then failed and re-queued for
+    this worker to run. It waits while the running trials change (finish, fail); after two
+    grace periods without a change they are alive, or carry no heartbeat (Optuna never calls
+    those stale), and it leaves them to their workers. Without heartbeats it leaves at once.
+    """
+    deadline = None if budget.seconds is None else time.monotonic() + budget.seconds
+    interval, grace = _heartbeat(study)
+    seen, since = None, time.monotonic()
+    while not stopper.gave_up:
+        remaining = None if deadline is None else deadline - time.monotonic()
+        if remaining is not None and remaining <= 0:
+            return
+        turn = budget.turn(study)
+        if turn is Turn.DONE or (turn is Turn.WAIT and not interval):
+            return
+        if turn is Turn.WAIT:
+            running = {t.number for t in study.get_trials(False, states=(TrialState.RUNNING,))}
+            if running != seen:
+                seen, since = running, time.monotonic()
+            elif time.monotonic() - since > 2 * grace:
+                return
+            time.sleep(min(interval * random.uniform(0.5, 1.0), remaining or interval))
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
+                optuna.storages.fail_stale_trials(study)
+            continue
+        try:
+            study.optimize(
+                objective,
+                timeout=remaining,
+                catch=(Exception,),
+                callbacks=[stopper],
+                gc_after_trial=False,
+            )
+        except _NotAdmitted as late:
+            # Back to the queue, untouched: it is run if an earlier trial fails, else it stays
+            # WAITING (no FAIL record, no log line for a race that lost nothing).
+            study._storage.set_trial_state_values(late.trial._trial_id, TrialState.WAITING)
+
+
+def _heartbeat(study: optuna.Study) -> tuple[int | None, float]:
+    """The storage's heartbeat interval (None: no heartbeats) and grace period, in seconds."""
+    # Optuna has no public accessor for a study's storage; its own callbacks use this one.
+    storage = study._storage
+    interval = storage.get_heartbeat_interval() if isinstance(storage, BaseHeartbeat) else None
+    backend = getattr(storage, "_backend", storage)  # RDB storages come wrapped in a cache
+    grace = getattr(backend, "grace_period", None) or 2 * (interval or 0)
+    return interval, grace
+
+
+class _NotAdmitted(BaseException):
+    """Raised in the objective for a trial beyond the budget's places. A ``BaseException``, so
+    that Optuna does not tell the trial: it goes back to WAITING instead of being FAIL."""
+
+    def __init__(self, trial: optuna.Trial) -> None:
+        super().__init__(f"trial {trial.number} is beyond the study's budget")
+        self.trial = trial
+
+
 class _Stopper:
-    """Ends ``study.optimize`` at the budget, or after too many failures in a row."""
+    """Ends ``study.optimize`` at the budget, when no place of it is left for this worker, or
+    after too many failures in a row (then ``gave_up``)."""
 
     def __init__(self, budget: Budget, recorder: Recorder) -> None:
-        self.budget, self.recorder, self.failures = budget, recorder, 0
+        self.budget, self.recorder, self.failures, self.gave_up = budget, recorder, 0, False
 
     def __call__(self, study: optuna.Study, trial: optuna.trial.FrozenTrial) -> None:
         self.recorder.finished(study, trial)
-        failed = trial.state == optuna.trial.TrialState.FAIL
+        failed = trial.state == TrialState.FAIL
         self.failures = self.failures + 1 if failed else 0
-        if self.budget.reached(study):
-            study.stop()
-        elif self.failures >= self.budget.max_consecutive_failures:
+        if failed:  # e.g. out of CUDA memory: the next trial gets the device back
+            free_device_memory()
+        if self.failures >= self.budget.failure_limit:
+            self.gave_up = True
             self.recorder.say(
                 f"[red]stopping: {self.failures} trials failed in a row[/] "
                 "(see fail_reason in trials.csv)"
             )
+            study.stop()
+        elif self.budget.turn(study) is not Turn.START:
             study.stop()
 
 

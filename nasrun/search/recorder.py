@@ -33,9 +33,16 @@ class Recorder:
     """Writes each trial's user attributes from its :class:`Result`; drives the progress bars."""
 
     def __init__(
-        self, space: SearchSpace, objective: str, run_dir: Path, verbose: bool = True
+        self,
+        space: SearchSpace,
+        objective: str,
+        run_dir: Path,
+        verbose: bool = True,
+        worker_index: int = 0,
     ) -> None:
         self.space = space
+        # Which of the workers on one study this is (0: the first); searches seed by it.
+        self.worker_index = worker_index
         self.run_dir = Path(run_dir)  # where a search writes files of its own (alphas.csv)
         self.objective = objective
         self.verbose = verbose

@@ -40,10 +40,13 @@ def job_threads(launcher: Mapping[str, Any] | None = None) -> int:
     return max(1, cores // workers)
 
 
-def set_threads(threads: int | None, launcher: Mapping[str, Any] | None = None) -> int:
-    """Sets torch's intra-op threads (``None``: :func:`job_threads`); returns the number."""
+def set_threads(
+    threads: int | None, launcher: Mapping[str, Any] | None = None, workers: int = 1
+) -> int:
+    """Sets torch's intra-op threads; returns the number. ``None``: one job's threads
+    (:func:`job_threads`) shared out among the job's ``workers`` (``workers=N``)."""
     if threads is not None and threads < 1:
         raise NasrunError(f"threads must be at least 1 (or null), got {threads}")
-    count = threads or job_threads(launcher)
+    count = threads or max(1, job_threads(launcher) // max(1, workers))
     torch.set_num_threads(count)
     return count

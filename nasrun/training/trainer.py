@@ -20,6 +20,7 @@ import torch
 from torch import nn
 
 from nasrun.data import DataModule, Split
+from nasrun.errors import NasrunError
 from nasrun.training.batchnorm import recalibrate_batchnorm
 from nasrun.training.optimiser import OptimizerFactory, WeightOptimiser, optimizer_with
 from nasrun.training.recipe import TrainingRecipe
@@ -72,6 +73,20 @@ class Trainer:
         eval_batch_size: int = 1024,
         recalibrate_bn: int = 1024,
     ) -> None:
+        # Checked here, where the config is built: a bad value would otherwise fail every
+        # trial the same way, one after another, until the failure budget ran out.
+        for key, value, least in (
+            ("epochs", epochs, 1),
+            ("batch_size", batch_size, 1),
+            ("eval_batch_size", eval_batch_size, 1),
+            ("recalibrate_bn", recalibrate_bn, 0),
+        ):
+            if not isinstance(value, int) or isinstance(value, bool) or value < least:
+                raise NasrunError(f"trainer.{key} must be an integer >= {least}, got {value!r}")
+        if grad_clip is not None and not grad_clip > 0:
+            raise NasrunError(f"trainer.grad_clip must be positive or null, got {grad_clip!r}")
+        if not 0 <= label_smoothing < 1:
+            raise NasrunError(f"trainer.label_smoothing must be in [0, 1), got {label_smoothing!r}")
         self.epochs = epochs
         self.batch_size = batch_size
         self.optimizer = optimizer or partial(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from nasrun.cli.train_args import train_arguments
 from nasrun.spaces import DagSpace
 from nasrun.zoo import ZOO
 from tests.conftest import run_cli, run_dir_results
@@ -80,3 +81,10 @@ def test_a_low_fidelity_proxy_network_is_recorded_on_every_trial(tmp_path):
     trials, _ = run_dir_results(tmp_path / "r")
     assert (trials["state"] == "COMPLETE").all()
     assert set(trials["fidelity"]) == {"epochs=3,data=1,channels=4,cells=2,resolution=6"}
+
+
+def test_a_final_training_on_the_default_space_needs_no_space_override():
+    # The search's final training passes the derived string and the search's overrides, which
+    # name no space when the search ran on the default one (nasrun.cli.final_train).
+    args = train_arguments(["arch=conv3x3-8/1|conv1x1-8/1", "study=s-final"])
+    assert args[-2:] == ['arch="conv3x3-8/1|conv1x1-8/1"', "study=s-final"]

@@ -23,20 +23,6 @@ def test_darts_runs_and_writes_its_alpha_history(tmp_path):
     assert history[0] == "epoch,group,edge,choice,weight" and history[-1].startswith("3,")
 
 
-def test_one_shot_refusals_are_one_line(tmp_path):
-    proc = run_cli(tmp_path, *DARTS, "estimator=low_fidelity", check=False)
-    assert proc.returncode != 0
-    assert (
-        proc.stderr.strip()
-        == "nasrun: error: search=darts trains a supernet: it needs estimator=one_shot"
-    )
-    proc = run_cli(tmp_path, *DARTS, "hpo=default", check=False)
-    assert proc.returncode != 0
-    assert proc.stderr.strip() == (
-        "nasrun: error: hpo: one-shot searches train one supernet; use hpo=none"
-    )
-
-
 def test_discrete_search_on_a_trained_supernet(tmp_path):
     run_cli(
         tmp_path,

@@ -54,9 +54,11 @@ class ChainSpace(SearchSpace):
         if unknown:
             raise NasrunError(f"chain: unknown ops {sorted(unknown)}; choose from conv, sep, pool")
         self.num_layers = num_layers
-        self.filter_sizes = tuple(filter_sizes)
-        self.num_filters = tuple(num_filters)
-        self.strides = tuple(strides)
+        # Checked when the config is built: an empty or non-positive choice would otherwise
+        # fail every trial alike (no architecture to draw, a conv with no weights).
+        self.filter_sizes = _choices("filter_sizes", filter_sizes)
+        self.num_filters = _choices("num_filters", num_filters)
+        self.strides = _choices("strides", strides)
         self.ops = tuple(ops)
         self.skip_connections = skip_connections
 
@@ -144,3 +146,14 @@ class ChainSpace(SearchSpace):
         from nasrun.spaces.chain.morphism import channel_layout, inherit
 
         return inherit(child, parent.state_dict(), channel_layout(parent))
+
+
+def _choices(key: str, values: Sequence[int]) -> tuple[int, ...]:
+    """``values`` as the choices of a decision: distinct positive integers, at least one."""
+    values = tuple(values)
+    bad = [v for v in values if not isinstance(v, int) or isinstance(v, bool) or v < 1]
+    if not values or bad or len(set(values)) < len(values):
+        raise NasrunError(
+            f"chain: space.{key} must list distinct positive integers, got {list(values)}"
+        )
+    return values
