@@ -94,8 +94,6 @@ class OneShotSearch(Search):
 
     def check(self, space: SearchSpace, estimator: Estimator) -> None:
         """Refuses an estimator without a supernet before the study is opened."""
-
-    def check(self, space: SearchSpace, estimator: Estimator) -> None:
         if not isinstance(estimator, OneShotEstimator):
             raise NasrunError(f"search={self.name} trains a supernet: it needs estimator=one_shot")
 
