@@ -3,6 +3,8 @@ can make (bad config, missing files, ...) and a termination signal. Anything els
 keeps its traceback.
 """
 
+import signal
+
 
 class NasrunError(Exception):
     """A user-facing error: its message is printed as one line, without a traceback."""
@@ -18,3 +20,19 @@ class Terminated(KeyboardInterrupt):
 
     def __init__(self) -> None:
         super().__init__("terminated (SIGTERM)")
+
+
+def raise_on_sigterm() -> None:
+    """From now on SIGTERM raises :class:`Terminated` in the main thread, once: a second
+    SIGTERM kills at once (the default), as a second signal is meant to."""
+
+    def terminate(signum: int, frame: object) -> None:
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)
+        raise Terminated()
+
+    signal.signal(signal.SIGTERM, terminate)
+
+
+def exit_code(interrupt: KeyboardInterrupt) -> int:
+    """The shell's code for the signal behind ``interrupt``: 143 for SIGTERM, 130 for Ctrl-C."""
+    return 128 + (signal.SIGTERM if isinstance(interrupt, Terminated) else signal.SIGINT)

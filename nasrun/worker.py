@@ -15,7 +15,7 @@ import optuna
 from omegaconf import OmegaConf
 
 from nasrun.cli.errors import fail
-from nasrun.errors import NasrunError
+from nasrun.errors import NasrunError, exit_code, raise_on_sigterm
 from nasrun.experiment import Experiment
 from nasrun.training.threads import set_threads
 from nasrun.workers import SPEC
@@ -33,14 +33,15 @@ def main(argv: list[str] | None = None) -> None:
     # As in the CLI: Optuna's messages go to the log file, not the console.
     optuna.logging.disable_default_handler()
     optuna.logging.enable_propagation()
+    raise_on_sigterm()  # pre-emption: the running trial is marked FAIL, the tables written
     try:
         set_threads(cfg.threads, {"n_jobs": spec["local_workers"]})
         Experiment.from_config(cfg, folder, spec["choices"]).run()
     except NasrunError as error:
         fail(str(error))
-    except KeyboardInterrupt:
+    except KeyboardInterrupt as interrupt:
         logging.getLogger(__name__).warning("interrupted")
-        fail("worker interrupted; its finished trials are in the study", code=130)
+        fail("worker interrupted; its finished trials are in the study", exit_code(interrupt))
 
 
 if __name__ == "__main__":

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import signal
 import sys
 from importlib.metadata import version
 
@@ -16,7 +15,7 @@ from optuna.trial import TrialState
 
 from nasrun.cli.errors import check_composes, check_group_choices, check_writable, fail, say
 from nasrun.config import CONFIG_DIR, CONFIG_NAME
-from nasrun.errors import NasrunError, Terminated
+from nasrun.errors import NasrunError, exit_code, raise_on_sigterm
 
 log = logging.getLogger(__name__)
 
@@ -60,7 +59,7 @@ def _run(cfg: DictConfig) -> None:
     except KeyboardInterrupt as interrupt:  # Ctrl-C or SIGTERM: ends a sweep as well
         log.warning(str(interrupt) or "interrupted")
         kept = "; every finished trial is kept in the study and the tables were written"
-        fail(f"{interrupt or 'interrupted'}{kept if experiment else ''}", _exit_code(interrupt))
+        fail(f"{interrupt or 'interrupted'}{kept if experiment else ''}", exit_code(interrupt))
 
 
 class NothingCompleted(NasrunError):
@@ -79,16 +78,6 @@ def nothing_completed(study: optuna.Study, summary: dict) -> str:
     )
 
 
-def _terminate(signum: int, frame: object) -> None:
-    # Once: a second SIGTERM kills at once (the default), as a second signal is meant to.
-    signal.signal(signal.SIGTERM, signal.SIG_DFL)
-    raise Terminated()
-
-
-def _exit_code(interrupt: KeyboardInterrupt) -> int:
-    return 128 + (signal.SIGTERM if isinstance(interrupt, Terminated) else signal.SIGINT)
-
-
 def main() -> None:
     args = sys.argv[1:]
     if "--version" in args:  # nasrun's, not Hydra's (which Hydra's own flag would print)
@@ -104,11 +93,11 @@ def main() -> None:
         if run_dir and "${" not in run_dir:
             check_writable(run_dir, "hydra.run.dir")
     # timeout, kill and SLURM's pre-emption send SIGTERM: handled as Ctrl-C is.
-    signal.signal(signal.SIGTERM, _terminate)
+    raise_on_sigterm()
     try:
         _run()
     except KeyboardInterrupt as interrupt:  # before or after the job (Hydra's own set-up)
-        fail(str(interrupt) or "interrupted", code=_exit_code(interrupt))
+        fail(str(interrupt) or "interrupted", code=exit_code(interrupt))
 
 
 if __name__ == "__main__":
