@@ -110,10 +110,11 @@ class Experiment:
 
 def config_digest(cfg: DictConfig) -> str:
     """A digest of what the config computes (not of output paths, storage or verbosity)."""
+    cfg = cfg.copy()
+    cfg.output_root = ""  # so that paths under it (a checkpoint folder) do not count either
     container = OmegaConf.to_container(cfg, resolve=True)
     for key in RUN_ONLY_KEYS:
         container.pop(key, None)
-    container.get("search", {}).pop("checkpoint_dir", None)  # under output_root
     return hashlib.sha1(OmegaConf.to_yaml(OmegaConf.create(container)).encode()).hexdigest()[:10]
 
 

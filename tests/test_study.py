@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import subprocess
 from pathlib import Path
 
@@ -17,7 +16,8 @@ from nasrun.experiment import Experiment
 from nasrun.storage_errors import masked
 from nasrun.study import Heartbeat, journal_path, open_storage, open_study, study_name
 from tests import postgres
-from tests.conftest import BIN, TINY, make_experiment, run_cli
+from tests.conftest import TINY, make_experiment, run_cli
+from tests.test_workers import start_workers
 
 postgres_url = postgres.postgres_url  # the fixture, under the name tests ask for
 
@@ -30,21 +30,10 @@ def _two_workers(tmp_path: Path, storage: str, trials: int) -> optuna.Study:
         f"budget.trials={trials}",
         "verbose=false",
     ]
-    env = {**os.environ, "OMP_NUM_THREADS": "1"}
-    workers = [
-        subprocess.Popen(
-            [str(BIN / "nasrun"), *common, f"seed={seed}", f"hydra.run.dir=w{seed}"],
-            cwd=tmp_path,
-            env=env,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-        )
-        for seed in (0, 1)
-    ]
+    workers = start_workers(tmp_path, common, count=2)
     for worker in workers:
-        out, err = worker.communicate(timeout=600)
-        assert worker.returncode == 0, out + err
+        out, _ = worker.communicate(timeout=600)
+        assert worker.returncode == 0, out
     return optuna.load_study(study_name="shared", storage=open_storage(storage))
 
 
