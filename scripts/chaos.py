@@ -91,9 +91,13 @@ def main(argv: list[str] | None = None) -> int:
         k = rng.choice(victims)
         workers[k].kill()  # SIGKILL: no handler, no tables, the trial left RUNNING
         workers[k].wait()
-        killed.add(running[_tag(workers[k])])
-        kills += 1
+        number = running[_tag(workers[k])]
         workers[k] = start(k)
+        # The trial may have finished between the look and the kill: then no trial was hit,
+        # and the kill does not count.
+        if study.get_trials(deepcopy=False)[number].state == TrialState.RUNNING:
+            killed.add(number)
+            kills += 1
     for worker in workers:
         worker.wait(timeout=args.timeout)
     # The final sweep: any trial still RUNNING after its grace period belongs to a dead worker.
