@@ -2,17 +2,24 @@
 
 from __future__ import annotations
 
+import datetime
 import enum
+import math
 from dataclasses import dataclass
 
 import optuna
-from optuna.trial import TrialState
+from optuna.storages import RetryHeartbeatStaleTrialCallback
+from optuna.storages._heartbeat import BaseHeartbeat
+from optuna.trial import FrozenTrial, TrialState
 
 from nasrun.errors import NasrunError
 
 FINISHED = (TrialState.COMPLETE, TrialState.PRUNED)
 #: Trials that hold a place in the budget: every state but FAIL (a failed trial frees its place).
 CLAIMS = (TrialState.WAITING, TrialState.RUNNING, *FINISHED)
+#: How long a dead worker's failed trial keeps its place for the re-run Optuna queues after
+#: failing it (a moment later; generous, for clocks of different nodes that differ a little).
+RERUN_DUE_S = 60.0
 
 
 class Turn(enum.Enum):
@@ -68,15 +75,14 @@ class Budget:
         """Whether this worker may start a trial, must wait, or is done.
 
         Many workers share one budget of ``trials`` places. The trials that hold them are the
-        first ``trials`` non-failed trials in creation order (trial numbers are handed out one
-        at a time by the storage), waiting ones included, so that every worker agrees on them
-        without a lock; a trial beyond them is never run (:meth:`admits`).
+        first ``trials`` of :func:`claims`, waiting ones included, so that every worker agrees
+        on them without a lock; a trial beyond them is never run (:meth:`admits`).
         """
         if self.reached(study):
             return Turn.DONE
         if self.trials is None:
             return Turn.START
-        admitted = study.get_trials(deepcopy=False, states=CLAIMS)[: self.trials]
+        admitted = claims(study)[: self.trials]
         if len(admitted) < self.trials or any(t.state == TrialState.WAITING for t in admitted):
             return Turn.START
         return Turn.WAIT
@@ -90,8 +96,61 @@ class Budget:
         """
         if self.trials is None:
             return True
-        claims = study.get_trials(deepcopy=False, states=CLAIMS)
-        return sum(t.number < number for t in claims) < self.trials
+        held = claims(study)
+        own = next((place(t) for t in held if t.number == number), number)
+        return sum(place(t) < own for t in held) < self.trials
+
+
+def claims(study: optuna.Study) -> list[FrozenTrial]:
+    """The trials that hold a place in the budget, in order of :func:`place`: every trial but
+    failed ones, and a failed one whose re-run is about to be queued.
+
+    Optuna fails a dead worker's trial first and queues its re-run a moment later; a worker
+    that counted the place as free in between would start a fresh trial there, and the re-run
+    would then overshoot the budget (or, ranked last, never run). So a trial failed from outside
+    (no ``fail_reason``: its process died) keeps its place while re-runs are left for it.
+    """
+    trials = study.get_trials(deepcopy=False)
+    retries = _stale_retries(study)
+    latest = {place(t): t.number for t in trials}  # trials come in number order
+    held = [
+        t
+        for t in trials
+        if t.state in CLAIMS or (latest[place(t)] == t.number and _rerun_due(t, retries))
+    ]
+    return sorted(held, key=place)
+
+
+def place(trial: FrozenTrial) -> int:
+    """A trial's rank in the budget: its number, or for the re-run of a trial that was failed
+    (its worker died), the number of the first trial of those parameters. The re-run takes the
+    place its original held, so fresh trials started meanwhile cannot crowd it out of the
+    budget and leave it never run."""
+    return trial.system_attrs.get("failed_trial", trial.number)
+
+
+def _rerun_due(trial: FrozenTrial, retries: float) -> bool:
+    """Whether ``trial`` died with its worker and the storage will queue it again."""
+    if trial.state != TrialState.FAIL or "fail_reason" in trial.user_attrs:
+        return False  # not failed, or failed in its own process (nasrun's objective says why)
+    if len(trial.system_attrs.get("retry_history", [])) >= retries:
+        return False
+    # The re-run follows within a moment; should the failing worker die in that moment, the
+    # place is given up after a while rather than held for a re-run that will never come.
+    failed_at = trial.datetime_complete or datetime.datetime.now()
+    return (datetime.datetime.now() - failed_at).total_seconds() < RERUN_DUE_S
+
+
+def _stale_retries(study: optuna.Study) -> float:
+    """How often the storage re-queues a dead worker's trial (0 without heartbeats)."""
+    storage = study._storage  # Optuna has no public accessor; its own callbacks use this one
+    if not isinstance(storage, BaseHeartbeat) or storage.get_heartbeat_interval() is None:
+        return 0
+    callback = storage.get_heartbeat_stale_trial_callback()
+    if not isinstance(callback, RetryHeartbeatStaleTrialCallback):
+        return 0
+    limit = callback._max_retry  # set by nasrun.study from heartbeat.max_retry
+    return math.inf if limit is None else limit
 
 
 def finished(study: optuna.Study) -> int:

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import subprocess
+import time
 from pathlib import Path
 
 import optuna
 import pytest
 from optuna.trial import TrialState
 
-from nasrun.budget import Budget, Turn
+from nasrun.budget import Budget, Turn, claims
 from nasrun.config import compose
 from nasrun.errors import NasrunError
 from nasrun.experiment import Experiment
@@ -239,6 +240,43 @@ def test_a_trial_beyond_the_budget_is_not_admitted(tmp_path):
     assert budget.admits(study, late.number)
     study.tell(late, 0.5)
     assert budget.turn(study) is Turn.DONE
+
+
+def test_a_dead_workers_trial_keeps_its_place_for_its_rerun(tmp_path):
+    beat = Heartbeat(interval=1, grace_period=2, max_retry=1)
+    storage = open_storage(f"sqlite:///{tmp_path}/r.db", beat)
+    study = optuna.create_study(storage=storage)
+    budget = Budget(trials=3)
+    study.optimize(lambda t: t.suggest_float("x", 0, 1), n_trials=1)
+    study.ask()  # trial 1: a live worker's (no heartbeat, never stale)
+    dead = study.ask()  # trial 2: its worker beat once, then died
+    storage.record_heartbeat(dead._trial_id)
+    deadline = time.monotonic() + 30
+    while not (stale := storage._get_stale_trial_ids(study._study_id)):
+        assert time.monotonic() < deadline
+        time.sleep(0.5)
+    # Optuna fails the dead trial, and queues its re-run only a moment later (as
+    # optuna.storages.fail_stale_trials does): a trial started in between gets no place.
+    [failed] = stale
+    storage.set_trial_state_values(failed, TrialState.FAIL)
+    fresh = study.ask()
+    assert not budget.admits(study, fresh.number)
+    storage.get_heartbeat_stale_trial_callback()(study, storage.get_trial(failed))
+    rerun = study.trials[-1]
+    assert rerun.state == TrialState.WAITING and rerun.params == dead.params
+    # The re-run takes the dead trial's place, ahead of the later fresh trial.
+    assert budget.turn(study) is Turn.START and budget.admits(study, rerun.number)
+    assert [t.number for t in claims(study)] == [0, 1, rerun.number, fresh.number]
+
+
+def test_a_trial_failed_by_its_own_process_frees_its_place(tmp_path):
+    storage = open_storage(f"sqlite:///{tmp_path}/f.db", Heartbeat(interval=1, grace_period=2))
+    study = optuna.create_study(storage=storage)
+    study.optimize(lambda t: t.suggest_float("x", 0, 1), n_trials=1)
+    failing = study.ask()
+    failing.set_user_attr("fail_reason", "RuntimeError: boom")  # as nasrun's recorder does
+    study.tell(failing, state=TrialState.FAIL)
+    assert [t.number for t in claims(study)] == [0]
 
 
 def test_a_worker_leaves_the_last_place_to_a_running_trial(tmp_path):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import inspect
+import math
 import random
 import time
 import warnings
@@ -88,7 +89,10 @@ class OptunaSearch(Search):
             except KeyboardInterrupt as interrupt:  # Ctrl-C, SIGTERM: Optuna fails the trial
                 recorder.failed(trial, interrupt)
                 raise
-            return recorder.record(trial, arch, result)
+            value = recorder.record(trial, arch, result)
+            if not math.isfinite(value):  # Optuna fails the trial; the table says why
+                recorder.failed(trial, ValueError(f"the objective value is {value}"))
+            return value
 
         def objective(trial: optuna.Trial) -> float:
             try:
@@ -157,9 +161,12 @@ def _optimize(study: optuna.Study, objective: Objective, budget: Budget, stopper
                 gc_after_trial=False,
             )
         except _NotAdmitted as late:
-            # Back to the queue, untouched: it is run if an earlier trial fails, else it stays
-            # WAITING (no FAIL record, no log line for a race that lost nothing).
-            study._storage.set_trial_state_values(late.trial._trial_id, TrialState.WAITING)
+            # Failed, with the reason, never run. Put back in the queue it could stand before
+            # a re-run that holds an earlier place, and every worker would pop it in turn,
+            # forever; the sampler draws another point when a place frees.
+            storage, trial_id = study._storage, late.trial._trial_id
+            storage.set_trial_user_attr(trial_id, "fail_reason", str(late))
+            storage.set_trial_state_values(trial_id, TrialState.FAIL)
 
 
 def _heartbeat(study: optuna.Study) -> tuple[int | None, float]:
@@ -174,10 +181,10 @@ def _heartbeat(study: optuna.Study) -> tuple[int | None, float]:
 
 class _NotAdmitted(BaseException):
     """Raised in the objective for a trial beyond the budget's places. A ``BaseException``, so
-    that Optuna does not tell the trial: it goes back to WAITING instead of being FAIL."""
+    that Optuna does not tell the trial nor call the callbacks: it is no failure of the run."""
 
     def __init__(self, trial: optuna.Trial) -> None:
-        super().__init__(f"trial {trial.number} is beyond the study's budget")
+        super().__init__(f"not run: trial {trial.number} is beyond the study's budget")
         self.trial = trial
 
 
