@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import bisect
 import datetime
 import enum
 import math
@@ -97,8 +98,9 @@ class Budget:
         if self.trials is None:
             return True
         held = claims(study)
-        own = next((place(t) for t in held if t.number == number), number)
-        return sum(place(t) < own for t in held) < self.trials
+        places = [place(t) for t in held]  # ascending: claims are sorted by place
+        own = next((p for p, t in zip(places, held, strict=True) if t.number == number), number)
+        return bisect.bisect_left(places, own) < self.trials
 
 
 def claims(study: optuna.Study) -> list[FrozenTrial]:
@@ -112,13 +114,15 @@ def claims(study: optuna.Study) -> list[FrozenTrial]:
     """
     trials = study.get_trials(deepcopy=False)
     retries = _stale_retries(study)
-    latest = {place(t): t.number for t in trials}  # trials come in number order
+    ranked = [(place(t), t) for t in trials]  # place() once per trial: this runs every turn
+    latest = {rank: t.number for rank, t in ranked}  # trials come in number order
     held = [
-        t
-        for t in trials
-        if t.state in CLAIMS or (latest[place(t)] == t.number and _rerun_due(t, retries))
+        (rank, t)
+        for rank, t in ranked
+        if t.state in CLAIMS or (latest[rank] == t.number and _rerun_due(t, retries))
     ]
-    return sorted(held, key=place)
+    held.sort(key=lambda pair: pair[0])
+    return [t for _, t in held]
 
 
 def place(trial: FrozenTrial) -> int:

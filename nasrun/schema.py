@@ -12,6 +12,7 @@ from typing import Any
 from hydra.core.config_store import ConfigStore
 
 from nasrun.budget import Budget
+from nasrun.console import ProgressLog
 from nasrun.study import Heartbeat
 
 
@@ -23,6 +24,7 @@ class RunSchema:
     estimator: Any = None
     trainer: Any = None
     hpo: Any = None
+    objective: Any = None
     seed: int = 0
     device: str = "auto"
     threads: int | None = None  # torch intra-op threads; null: this process's cores / local workers
@@ -36,6 +38,8 @@ class RunSchema:
     workers: int = 1  # processes on this run's study (this one and N-1 started beside it)
     heartbeat: Heartbeat = field(default_factory=Heartbeat)  # RDB trials' heartbeats, retries
     arch: str | None = None  # a zoo name or genotype string: train this architecture only
+    progress: ProgressLog = field(default_factory=ProgressLog)  # plain lines in a batch log
+    callbacks: Any = None  # live trackers (callbacks=[mlflow,tensorboard]), configs/callbacks/
 
 
 def register_schema() -> None:

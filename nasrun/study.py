@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import hashlib
+import itertools
 import json
+import sqlite3
 import time
 import warnings
 from dataclasses import asdict, dataclass
@@ -19,6 +21,10 @@ from nasrun.journal import journal_storage
 from nasrun.storage_errors import masked, one_line
 
 JOURNAL_SCHEME = "journal://"
+#: A storage given as a plain file path with one of these endings is a JournalStorage file, as
+#: optuna-dashboard and the ``optuna`` CLI read it (``optuna-dashboard /path/study.log``).
+JOURNAL_SUFFIXES = (".log", ".jsonl")
+SQLITE_SUFFIXES = (".db", ".sqlite", ".sqlite3")
 MEMORY = "memory"
 #: Study names longer than this (in UTF-8 bytes) are hashed: PostgreSQL's study_name column holds
 #: 512 characters, and a one-shot search names its checkpoint file after the study (255 bytes).
@@ -61,6 +67,7 @@ def open_storage(url: str, heartbeat: Heartbeat | None = None) -> BaseStorage:
     resume and no second worker, but no database round trip per trial either, which is what
     thousands of short runs of table look-ups need (the run directory still gets its tables).
     """
+    url = storage_url(url)
     if url == MEMORY:
         return optuna.storages.InMemoryStorage()
     try:
@@ -73,6 +80,31 @@ def open_storage(url: str, heartbeat: Heartbeat | None = None) -> BaseStorage:
         raise
     except Exception as error:  # SQLAlchemy and driver errors come in many types
         raise NasrunError(f"cannot open storage {masked(url)!r}: {one_line(error, url)}") from None
+
+
+def storage_url(url: str) -> str:
+    """``url`` as :func:`open_storage` opens it: a plain journal file path (``/path/study.log``,
+    ``runs/study.jsonl``, the form optuna-dashboard and the ``optuna`` CLI take) becomes
+    ``journal://`` that path; any other plain path is refused with the form that would work."""
+    if url == MEMORY or "://" in url:
+        return url
+    if url.endswith(JOURNAL_SUFFIXES):
+        return JOURNAL_SCHEME + url
+    if url.endswith(SQLITE_SUFFIXES):
+        raise NasrunError(
+            f"storage={url}: a SQLite file is given as a URL: storage=sqlite:///{url}"
+        )
+    raise NasrunError(
+        f"storage={url} is not a storage URL; give sqlite:///path.db, a journal file "
+        "(/path/study.log or .jsonl), postgresql://..., or memory"
+    )
+
+
+def readable_storage(url: str) -> str:
+    """The storage as optuna-dashboard and the ``optuna`` CLI take it: a journal file by its
+    path, any other storage by its URL (with a password masked)."""
+    url = masked(url)
+    return str(journal_path(url)) if url.startswith(JOURNAL_SCHEME) else url
 
 
 def journal_path(url: str) -> Path:
@@ -101,7 +133,12 @@ def _rdb_storage(url: str, heartbeat: Heartbeat | None, attempts: int = 5) -> Ba
         }
     for attempt in range(attempts):
         try:
-            return _quietly(optuna.storages.RDBStorage, url, engine_kwargs=engine_kwargs, **beats)
+            storage = _quietly(
+                optuna.storages.RDBStorage, url, engine_kwargs=engine_kwargs, **beats
+            )
+            if url.startswith("sqlite"):
+                _write_ahead(storage.engine)
+            return storage
         except (sqlalchemy.exc.OperationalError, sqlalchemy.exc.IntegrityError) as error:
             # Workers started together race to create the schema of a new database; the
             # loser sees "already exists" or a unique-key clash, and succeeds once the
@@ -113,6 +150,24 @@ def _rdb_storage(url: str, heartbeat: Heartbeat | None, attempts: int = 5) -> Ba
                 raise
             time.sleep(0.5 * (attempt + 1))
     raise AssertionError("unreachable")
+
+
+def _write_ahead(engine: sqlalchemy.engine.Engine) -> None:
+    """SQLite in write-ahead-log mode with ``synchronous=NORMAL``: a commit appends to the log
+    without waiting for the disk (fsync only at checkpoints), which makes every trial's ~30
+    small transactions cheap; readers (optuna-dashboard, other workers on this machine) are
+    not blocked by a writer. A power cut can lose the last commits, never corrupt the file.
+    WAL needs the file on a local disk (not NFS), as several SQLite workers already do."""
+
+    def pragmas(connection: Any, _: Any) -> None:
+        if isinstance(connection, sqlite3.Connection):
+            cursor = connection.cursor()
+            cursor.execute("PRAGMA journal_mode=WAL")
+            cursor.execute("PRAGMA synchronous=NORMAL")
+            cursor.close()
+
+    sqlalchemy.event.listen(engine, "connect", pragmas)
+    engine.dispose()  # connections opened before the listener reconnect with it
 
 
 def _quietly(make: Any, *args: Any, **kwargs: Any) -> Any:
@@ -154,6 +209,26 @@ def open_study(
     if definition is not None:
         _check_definition(study, json.loads(json.dumps(definition, default=str)))
     return study
+
+
+def unused_name(storage: BaseStorage, name: str) -> str:
+    """``name``, or when a study has it, ``name-2``, ``name-3``, ...: a run without ``study=``
+    gets a study of its own under a name a person can read."""
+    name = study_name(name)
+    taken = set(optuna.get_all_study_names(storage))
+    candidates = itertools.chain([name], (f"{name}-{n}" for n in itertools.count(2)))
+    return next(c for c in candidates if c not in taken)
+
+
+def label_study(study: optuna.Study, metric: str, attrs: dict[str, Any]) -> None:
+    """What optuna-dashboard and ``optuna`` show about a study: the objective's name (not
+    "Objective 0") and ``attrs`` (space, search, budget, versions, ...) as study attributes."""
+    if study.metric_names is None and len(study.directions) == 1:  # multi: its own names
+        _quietly(study.set_metric_names, [metric])
+    stored = study.user_attrs
+    for key, value in json.loads(json.dumps(attrs, default=str)).items():
+        if stored.get(key) != value:  # a resumed study: only what changed is written
+            study.set_user_attr(key, value)
 
 
 def _check_definition(study: optuna.Study, definition: dict[str, Any]) -> None:

@@ -6,14 +6,22 @@ tables. They share the study's budget (:meth:`nasrun.budget.Budget.turn`), so th
 with exactly ``budget.trials`` finished trials. Processes, not threads: they are what a cluster
 runs (``nasrun -m worker='range(N)' study=S storage=URL`` is the same thing across nodes),
 each holds its own torch threads, and one can die without taking the others with it.
+
+On a machine with several GPUs the workers are dealt out over them in turn (worker k on the
+k-th visible GPU modulo their number, pinned with ``CUDA_VISIBLE_DEVICES`` so that it sees that
+one GPU as ``cuda``): ``workers=G`` gives one worker per GPU, ``workers=4G`` packs four trials
+on each, which a small candidate network needs to fill a large GPU. Without GPUs, or with a
+device named by index (``device=cuda:1``: every worker there), nothing is pinned.
 """
 
 from __future__ import annotations
 
 import json
+import os
 import signal
 import subprocess
 import sys
+from collections.abc import Mapping
 from pathlib import Path
 from types import TracebackType
 from typing import Any
@@ -23,6 +31,8 @@ from omegaconf import DictConfig, OmegaConf
 from nasrun.errors import NasrunError
 
 SPEC = "worker.json"
+#: Devices that leave the choice of GPU to the worker (an indexed one is kept as named).
+PINNABLE = ("auto", "cuda")
 #: How long interrupted workers get to mark their trials and write their tables.
 STOP_GRACE_S = 30
 
@@ -50,6 +60,7 @@ class WorkerPool:
                 "postgresql://...), not storage=memory"
             )
         self.cfg, self.choices, self.folder = cfg, choices, Path(run_dir) / "workers"
+        self.gpus = visible_gpus() if cfg.get("device", "auto") in PINNABLE else []
         self.study: str | None = None
         self.processes: list[subprocess.Popen] = []
 
@@ -71,6 +82,7 @@ class WorkerPool:
                         [sys.executable, "-m", "nasrun.worker", str(folder)],
                         stdout=subprocess.DEVNULL,
                         stderr=stderr,
+                        env=worker_environment(k, self.gpus, os.environ),
                     )
                 )
         return self
@@ -105,6 +117,32 @@ class WorkerPool:
             except subprocess.TimeoutExpired:
                 process.kill()
                 process.wait()
+
+
+def visible_gpus(environ: Mapping[str, str] | None = None, count: int | None = None) -> list[str]:
+    """The GPUs this process sees, as ``CUDA_VISIBLE_DEVICES`` names them to a child process
+    (indices or UUIDs; this process's own list when it has one); ``count``: how many torch
+    sees (default: ask torch, which finds none on a machine without CUDA)."""
+    environ = os.environ if environ is None else environ
+    if count is None:
+        import torch
+
+        count = torch.cuda.device_count() if torch.cuda.is_available() else 0
+    listed = environ.get("CUDA_VISIBLE_DEVICES")
+    names = [g.strip() for g in listed.split(",")] if listed is not None else []
+    return (names if listed is not None else [str(i) for i in range(count)])[:count]
+
+
+def gpu_of(worker: int, gpus: list[str]) -> str | None:
+    """The GPU worker ``worker`` runs on: dealt in turn, so worker 0 (this process, which sees
+    them all and takes the first as ``cuda``) and every G-th one share the first."""
+    return gpus[worker % len(gpus)] if gpus else None
+
+
+def worker_environment(worker: int, gpus: list[str], environ: Mapping[str, str]) -> dict[str, str]:
+    """The environment worker ``worker`` starts with: this one's, pinned to its GPU if any."""
+    gpu = gpu_of(worker, gpus)
+    return {**environ} if gpu is None else {**environ, "CUDA_VISIBLE_DEVICES": gpu}
 
 
 def _spec(

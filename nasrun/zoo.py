@@ -23,6 +23,8 @@ from nasrun.errors import NasrunError
 from nasrun.spaces.base import Arch, SearchSpace
 from nasrun.spaces.darts_cell.ops import AMOEBANET_OPS
 from nasrun.spaces.darts_cell.space import DagSpace, NasnetCellSpace
+from nasrun.spaces.hierarchical.space import HierarchicalSpace
+from nasrun.spaces.mobilenet.space import MobileNetSpace
 from nasrun.spaces.nb201.space import NB201Space
 
 
@@ -35,9 +37,15 @@ class ZooEntry:
     paper_params_m: float  # millions, CIFAR-10 network, as the paper reports
     space_options: dict[str, Any] = field(default_factory=dict)
     network: dict[str, Any] = field(default_factory=dict)  # the paper's evaluation network
+    # The data the paper's counts are for (ImageNet for the mobile networks), and its MACs.
+    num_classes: int = 10
+    input_shape: tuple[int, int, int] = (3, 32, 32)
+    paper_macs_m: float | None = None
 
     def make_space(self) -> SearchSpace:
         spaces = {"dag": DagSpace, "nasnet_cell": NasnetCellSpace, "nb201": NB201Space}
+        spaces["mobilenet"] = MobileNetSpace
+        spaces["hierarchical"] = HierarchicalSpace
         return spaces[self.space](**self.space_options, **self.network)
 
     def arch(self) -> Arch:
@@ -46,6 +54,79 @@ class ZooEntry:
 
 _DARTS_EVAL = {"channels": 36, "layers": 20, "auxiliary": True, "drop_path_prob": 0.2}
 _NASNET_EVAL = {"cells_per_stage": 6, "auxiliary": True, "drop_path_prob": 0.2}
+
+# ImageNet networks of the MobileNet space, 224x224, 1000 classes. MobileNetV2 and MnasNet-B1
+# are torchvision's mobilenet_v2() and mnasnet1_0() (their counts are torchvision's); MnasNet-A1
+# is the TF release's mnasnet_a1 (tensorflow/tpu mnasnet_models.py); the ProxylessNAS networks are
+# the MIT-Han-Lab release's proxyless_mobile / proxyless_gpu configs.
+_IMAGENET = {"num_classes": 1000, "input_shape": (3, 224, 224)}
+_MNAS = {
+    "stage_channels": [24, 40, 80, 96, 192, 320],
+    "activation": "relu",
+    "width_multiplier": 1.0,
+}
+_MOBILE = [
+    ZooEntry(
+        "mobilenet_v2",
+        "Sandler et al., MobileNetV2 1.0, CVPR 2018 (sizes: the authors' TF-slim release)",
+        "mobilenet",
+        "d2w1:k3_e6,k3_e6,zero,zero|d3w1:k3_e6,k3_e6,k3_e6,zero|d4w1:k3_e6,k3_e6,k3_e6,k3_e6|"
+        "d3w1:k3_e6,k3_e6,k3_e6,zero|d3w1:k3_e6,k3_e6,k3_e6,zero|d1w1:k3_e6",
+        3.47,
+        space_options={"stage_channels": [24, 32, 64, 96, 160, 320], "width_multiplier": 1.0},
+        paper_macs_m=300,
+        **_IMAGENET,
+    ),
+    ZooEntry(
+        "mnasnet_b1",
+        "Tan et al., MnasNet-B1 1.0 (no SE), CVPR 2019 (torchvision mnasnet1_0)",
+        "mobilenet",
+        "d3w1:k3_e3,k3_e3,k3_e3,zero|d3w1:k5_e3,k5_e3,k5_e3,zero|d3w1:k5_e6,k5_e6,k5_e6,zero|"
+        "d2w1:k3_e6,k3_e6,zero,zero|d4w1:k5_e6,k5_e6,k5_e6,k5_e6|d1w1:k3_e6",
+        4.383312,
+        space_options=_MNAS,
+        **_IMAGENET,
+    ),
+    ZooEntry(
+        "mnasnet_a1",
+        "Tan et al., MnasNet-A1, CVPR 2019",
+        "mobilenet",
+        "d2w1:k3_e6,k3_e6,zero,zero|d3w1:k5_e3_se,k5_e3_se,k5_e3_se,zero|"
+        "d4w1:k3_e6,k3_e6,k3_e6,k3_e6|d2w1:k3_e6_se,k3_e6_se,zero,zero|"
+        "d3w1:k5_e6_se,k5_e6_se,k5_e6_se,zero|d1w1:k3_e6",
+        3.9,
+        space_options={**_MNAS, "stage_channels": [24, 40, 80, 112, 160, 320]},
+        paper_macs_m=312,
+        **_IMAGENET,
+    ),
+    ZooEntry(
+        "proxylessnas_mobile",
+        "Cai et al., ProxylessNAS (mobile), ICLR 2019",
+        "mobilenet",
+        "d4w1:k5_e3,k3_e3,zero,zero|d4w1:k7_e3,k3_e3,k5_e3,k5_e3|d4w1:k7_e6,k5_e3,k5_e3,k5_e3|"
+        "d4w1:k5_e6,k5_e3,k5_e3,k5_e3|d4w1:k7_e6,k7_e6,k7_e3,k7_e3|d1w1:k7_e6",
+        4.1,
+        space_options={"stage_channels": [32, 40, 80, 96, 192, 320], "width_multiplier": 1.0},
+        paper_macs_m=320,
+        **_IMAGENET,
+    ),
+    ZooEntry(
+        "proxylessnas_gpu",
+        "Cai et al., ProxylessNAS (GPU), ICLR 2019",
+        "mobilenet",
+        "d4w1:k5_e3,zero,zero,zero|d4w1:k7_e3,zero,zero,k3_e3|d4w1:k7_e6,zero,zero,k5_e3|"
+        "d4w1:k5_e6,zero,k3_e3,k5_e3|d4w1:k7_e6,k7_e6,k7_e6,k5_e6|d1w1:k7_e6",
+        7.1,
+        space_options={
+            "stage_channels": [32, 56, 112, 128, 256, 432],
+            "stem_channels": 40,
+            "first_block_channels": 24,
+            "head_channels": 1728,
+            "width_multiplier": 1.0,
+        },
+        **_IMAGENET,
+    ),
+]
 
 ZOO: dict[str, ZooEntry] = {
     entry.name: entry
@@ -166,6 +247,24 @@ ZOO: dict[str, ZooEntry] = {
             0.559,
             network={"channels": 16, "cells_per_stage": 5},
         ),
+        ZooEntry(
+            # Liu et al. publish their evolved cell only as a figure (appendix A), not as data:
+            # this is a sample of the space (random.Random(0)), and its count is nasrun's own,
+            # in the paper's search network (16 channels, one cell per stage, CIFAR-10).
+            "hierarchical_sample",
+            "a sample of Liu et al.'s hierarchical space, ICLR 2018 (not the paper's cell)",
+            "hierarchical",
+            "m0=none,max_pool_3x3,none,max_pool_3x3,conv_1x1,sep_conv_3x3 "
+            "m1=avg_pool_3x3,max_pool_3x3,max_pool_3x3,none,none,sep_conv_3x3 "
+            "m2=max_pool_3x3,sep_conv_3x3,avg_pool_3x3,dw_conv_3x3,avg_pool_3x3,dw_conv_3x3 "
+            "m3=sep_conv_3x3,dw_conv_3x3,none,conv_1x1,avg_pool_3x3,none "
+            "m4=sep_conv_3x3,avg_pool_3x3,identity,none,avg_pool_3x3,dw_conv_3x3 "
+            "m5=sep_conv_3x3,conv_1x1,identity,conv_1x1,none,identity "
+            "cell=m2,m3,m4,m0,m2,m3,m2,m4,m5,m1",
+            0.110698,
+            network={"channels": 16, "cells_per_stage": 1},
+        ),
+        *_MOBILE,
     ]
 }
 

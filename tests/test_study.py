@@ -15,7 +15,15 @@ from nasrun.config import compose
 from nasrun.errors import NasrunError
 from nasrun.experiment import Experiment
 from nasrun.storage_errors import masked
-from nasrun.study import Heartbeat, journal_path, open_storage, open_study, study_name
+from nasrun.study import (
+    Heartbeat,
+    journal_path,
+    open_storage,
+    open_study,
+    readable_storage,
+    storage_url,
+    study_name,
+)
 from tests import postgres
 from tests.conftest import TINY, make_experiment, run_cli
 from tests.test_workers import start_workers
@@ -287,3 +295,19 @@ def test_a_worker_leaves_the_last_place_to_a_running_trial(tmp_path):
     study.ask()  # another worker's trial, running (asked by hand: no heartbeat, never stale)
     experiment.run()  # runs one trial, waits two grace periods for the other, leaves it
     assert [t.state for t in study.trials] == [TrialState.RUNNING, TrialState.COMPLETE]
+
+
+def test_journal_url_and_plain_path_are_one_file_that_optuna_reads(tmp_path):
+    # storage=journal:///abs/x.log (nasrun's URL) and storage=/abs/x.log (the plain path that
+    # optuna-dashboard and the optuna CLI take) open the same journal.
+    path = tmp_path / "runs" / "study.log"
+    study = optuna.create_study(storage=open_storage(f"journal://{path}"), study_name="both")
+    study.optimize(lambda trial: trial.suggest_float("x", 0, 1), n_trials=2)
+    again = optuna.load_study(study_name="both", storage=open_storage(str(path)))
+    plain = optuna.storages.journal.JournalFileBackend(str(path))  # as the dashboard opens it
+    seen = optuna.load_study(study_name="both", storage=optuna.storages.JournalStorage(plain))
+    assert len(again.trials) == len(seen.trials) == 2
+    assert storage_url("runs/study.jsonl") == "journal://runs/study.jsonl"
+    assert readable_storage(f"journal://{path}") == str(path)
+    with pytest.raises(NasrunError, match="storage=sqlite:///x.db"):
+        storage_url("x.db")

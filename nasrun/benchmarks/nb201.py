@@ -64,7 +64,7 @@ class NB201Benchmark:
                 f"{self.folder} (missing {', '.join(missing)}; see docs/nb201.md)"
             )
         stamps = tuple(p.stat().st_mtime_ns for p in paths)
-        self.final, self.short, self.indices = _load(str(self.folder), stamps)
+        self.final, self.short, self.indices, self.columns = _load(str(self.folder), stamps)
 
     def __len__(self) -> int:
         return len(self.indices)
@@ -83,13 +83,13 @@ class NB201Benchmark:
 
     def lookup(self, arch: str, dataset: str = "cifar10") -> NB201Record:
         final_col, valid_col, test_col = dataset_columns(dataset)
-        row = self.index(arch)
+        row, columns = self.index(arch), self.columns
         return NB201Record(
-            index=int(self.short[_SHORT_INDEX].iat[row]),
+            index=columns[_SHORT_INDEX][row],
             arch=arch,
-            valid_acc_12ep=float(self.short[valid_col].iat[row]),
-            test_acc_12ep=float(self.short[test_col].iat[row]),
-            test_acc_200ep=float(self.final[final_col].iat[row]),
+            valid_acc_12ep=columns[valid_col][row],
+            test_acc_12ep=columns[test_col][row],
+            test_acc_200ep=columns[final_col][row],
         )
 
 
@@ -103,8 +103,10 @@ def dataset_columns(dataset: str) -> tuple[str, str, str]:
 
 
 @functools.lru_cache(maxsize=4)
-def _load(folder: str, stamps: tuple[int, ...]) -> tuple[pd.DataFrame, pd.DataFrame, dict]:
-    """Both tables and the string -> row map; ``stamps`` (file mtimes) re-read changed files."""
+def _load(folder: str, stamps: tuple[int, ...]) -> tuple[pd.DataFrame, pd.DataFrame, dict, dict]:
+    """Both tables, the string -> row map and each number column as a Python list (a look-up
+    is then two list indexings, not a pandas call: a search makes thousands); ``stamps`` (file
+    mtimes) re-read changed files."""
     final_numbers = [final for final, _, _ in _COLUMNS.values()]
     short_numbers = [c for _, valid, test in _COLUMNS.values() for c in (valid, test)]
     final = _read(Path(folder) / FINAL_FILE, [_FINAL_ARCH], final_numbers)
@@ -117,7 +119,9 @@ def _load(folder: str, stamps: tuple[int, ...]) -> tuple[pd.DataFrame, pd.DataFr
     indices = {arch: row for row, arch in enumerate(final[_FINAL_ARCH])}
     if len(indices) != len(final):
         raise NasrunError(f"NAS-Bench-201 table {folder}/{FINAL_FILE} repeats cell strings")
-    return final, short, indices
+    columns = {c: final[c].tolist() for c in final_numbers}
+    columns |= {c: short[c].tolist() for c in [*short_numbers, _SHORT_INDEX]}
+    return final, short, indices, columns
 
 
 def _read(path: Path, keys: list[str], numbers: list[str]) -> pd.DataFrame:

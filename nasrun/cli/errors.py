@@ -136,7 +136,7 @@ def check_group_choices(args: list[str], config_dir: Path) -> None:
         key, value = arg.lstrip("+").split("=", 1)
         if key not in groups or "(" in value:
             continue
-        for option in value.split(","):
+        for option in value.strip("[]").split(","):  # a list: callbacks=[mlflow,tensorboard]
             if option and option not in groups[key] and option != "null":
                 fail(f"unknown {key} {option!r}; choose one of: {', '.join(groups[key])}")
 

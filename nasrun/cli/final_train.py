@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 from optuna.trial import TrialState
 
-from nasrun.cli.train_args import train_arguments
+from nasrun.cli.train_args import override_value, train_arguments
 from nasrun.errors import NasrunError
 
 if TYPE_CHECKING:
@@ -28,5 +28,8 @@ def train_final(search: Experiment, overrides: list[str]) -> dict[str, Any]:
         raise NasrunError("search.final_train: the search recorded no architecture")
     kept = [o for o in overrides if not o.lstrip("+~").startswith(SEARCH_ONLY)]
     arch, study = complete[-1].user_attrs["arch"], f"{search.study.study_name}-final"
-    cfg = compose(*train_arguments([f"arch={arch}", f"study={study}", *kept]), "search=random")
-    return Experiment.from_config(cfg, search.recorder.run_dir / "final_train").run()
+    run_dir = search.recorder.run_dir / "final_train"
+    save = {"_target_": "nasrun.export.SaveTrained", "out_dir": str(run_dir / "model")}
+    arguments = [f"arch={arch}", f"study={study}", f"estimator.initializer={override_value(save)}"]
+    cfg = compose(*train_arguments([*arguments, *kept]), "search=random")
+    return Experiment.from_config(cfg, run_dir).run()

@@ -11,6 +11,7 @@ from rich.table import Table
 from nasrun.cli.errors import fail
 from nasrun.errors import NasrunError
 from nasrun.report.aggregate import aggregate, load_summaries, markdown
+from nasrun.report.pareto import write_pareto_report
 from nasrun.report.plots import load_trials, plot_best_so_far, plot_pareto
 from nasrun.report.published import PUBLISHED, write_comparison
 
@@ -51,6 +52,13 @@ def main(argv: list[str] | None = None) -> None:
     _print(table)
     if args.compare:
         Console().print(text, markup=False, highlight=False, soft_wrap=True)
+        if "| differs:" in text:  # said where a reader of the log sees it, not only in a cell
+            Console(stderr=True).print(
+                "nasrun-report: warning: some rows differ from the paper's protocol (budget or "
+                "seeds; see the protocol column): their numbers are not a like-for-like comparison",
+                markup=False,
+                soft_wrap=True,
+            )
     Console(stderr=True).print(f"wrote {', '.join(map(str, written))} ({len(runs)} runs)")
 
 
@@ -64,13 +72,21 @@ def _write(table, runs, args: argparse.Namespace) -> tuple[list[Path], str]:
     if args.compare:
         text, paths = write_comparison(table, out, args.compare)
         written += paths
+    written += write_pareto_report(runs, out, plots=not args.no_plots)  # objective=multi runs
     if not args.no_plots:
         trials = load_trials(runs)
+        # objective=multi trials have no single value: fronts.png (above) shows them
+        scalar = trials[trials["value"].notna()] if "value" in trials else trials
         plots = (
-            plot_best_so_far(trials, out / "best_so_far.png"),
-            plot_pareto(trials, out / "pareto.png"),
+            plot_best_so_far(scalar, out / "best_so_far.png"),
+            plot_pareto(scalar, out / "pareto.png"),
         )
-        written += [p for p in plots if p is not None]
+        written += [
+            f
+            for p in plots
+            if p is not None
+            for f in (p, p.with_suffix(".pdf"), p.with_suffix(".svg"))
+        ]
     return written, text
 
 
@@ -82,13 +98,20 @@ def _print(table) -> None:
     ]
     view = Table(title="nasrun report: mean ± std over seeds", title_justify="left")
     view.add_column("/".join(setup))
+    budgets = "budget" in table and table["budget"].astype(bool).any()
+    if budgets:
+        view.add_column("budget")
     view.add_column("seeds", justify="right")
     for measure in measures:
         view.add_column(measure, justify="right")
     for _, row in table.iterrows():
+        seeds = str(row["seeds"])
+        if row.get("runs", row["seeds"]) != row["seeds"]:  # a seed run more than once
+            seeds += f" ({row['runs']} runs)"
         view.add_row(
             "/".join(str(row[c]) for c in setup),
-            str(row["seeds"]),
+            *([row["budget"]] if budgets else []),
+            seeds,
             *[f"{row[m + '_mean']:.4g} ± {row[m + '_std']:.2g}" for m in measures],
         )
     Console().print(view)

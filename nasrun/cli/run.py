@@ -21,15 +21,18 @@ log = logging.getLogger(__name__)
 
 
 @hydra.main(version_base="1.3", config_path=str(CONFIG_DIR), config_name=CONFIG_NAME)
-def _run(cfg: DictConfig) -> None:
+def _run(cfg: DictConfig) -> float | None:
     # torch is imported after argument parsing, which keeps --help fast.
     from nasrun.cli.final_train import train_final
     from nasrun.cli.where import end_line, start_line
+    from nasrun.console import set_job_label
     from nasrun.experiment import Experiment
     from nasrun.training.threads import set_threads
 
     hydra_cfg, experiment = HydraConfig.get(), None
     sweep = hydra_cfg.mode == RunMode.MULTIRUN
+    if sweep:  # jobs side by side (joblib) share one log: each line says whose it is
+        set_job_label(f"job {hydra_cfg.job.num}")
     # Optuna's per-trial messages (and tracebacks of failed trials) go to the run's log file;
     # the console shows progress and one line per failure instead.
     optuna.logging.disable_default_handler()
@@ -49,6 +52,8 @@ def _run(cfg: DictConfig) -> None:
             raise NothingCompleted(nothing_completed(experiment.study, summary))
         if cfg.search.get("final_train"):
             train_final(experiment, list(hydra_cfg.overrides.task))
+        # The task's return value: what a Hydra sweeper plugin optimises over runs.
+        return summary.get("best_value")
     except NasrunError as error:
         log.error(str(error))
         if not sweep:  # a sweep's job: its failure is its own (nasrun.cli.sweep)
@@ -60,6 +65,7 @@ def _run(cfg: DictConfig) -> None:
         log.warning(str(interrupt) or "interrupted")
         kept = "; every finished trial is kept in the study and the tables were written"
         fail(f"{interrupt or 'interrupted'}{kept if experiment else ''}", exit_code(interrupt))
+    return None
 
 
 class NothingCompleted(NasrunError):
@@ -88,6 +94,7 @@ def main() -> None:
     check_group_choices(args, CONFIG_DIR)
     cfg = check_composes(args)
     if cfg is not None:
+        _check_storage(str(cfg.storage))  # before Hydra makes the run folder
         check_writable(cfg.output_root, "output_root")
         run_dir = next((a.split("=", 1)[1] for a in args if a.startswith("hydra.run.dir=")), None)
         if run_dir and "${" not in run_dir:
@@ -98,6 +105,15 @@ def main() -> None:
         _run()
     except KeyboardInterrupt as interrupt:  # before or after the job (Hydra's own set-up)
         fail(str(interrupt) or "interrupted", code=exit_code(interrupt))
+
+
+def _check_storage(url: str) -> None:
+    from nasrun.study import storage_url
+
+    try:
+        storage_url(url)
+    except NasrunError as error:
+        fail(str(error))
 
 
 if __name__ == "__main__":

@@ -2,14 +2,16 @@
 
 Every data set in nasrun is small enough (or, for CIFAR, just large enough) to live on the
 device whole, so batches are index slices: no DataLoader workers, no host-to-device copies
-inside the training loop.
+inside the training loop. Images that come as bytes (CIFAR) stay bytes on the device and are
+normalised batch by batch there, where the augmentation also runs.
 """
 
 from __future__ import annotations
 
 import copy
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from functools import cached_property
 
 import torch
 import torch.nn.functional as F
@@ -20,29 +22,59 @@ from nasrun.errors import NasrunError
 
 @dataclass(frozen=True)
 class Split:
-    x: torch.Tensor  # (N, C, H, W) float, normalised
+    """Examples and labels. ``stored`` is either normalised float images, or raw pixels (uint8,
+    a quarter of the device memory) with the per-channel ``mean`` and ``std`` that normalise
+    them; then each batch is normalised on the device as it is drawn."""
+
+    stored: torch.Tensor  # (N, C, H, W)
     y: torch.Tensor  # (N,) int64
+    mean: torch.Tensor | None = None  # (1, C, 1, 1), in stored units; None: already normalised
+    std: torch.Tensor | None = None
 
     def __len__(self) -> int:
         return len(self.y)
 
+    @cached_property
+    def x(self) -> torch.Tensor:
+        """Every example, normalised: for raw bytes a float copy, made once on first use (the
+        trainer never asks for it; code that slices whole splits does)."""
+        return self.normalised(self.stored)
+
+    @property
+    def device(self) -> torch.device:
+        return self.stored.device
+
+    @property
+    def shape(self) -> tuple[int, ...]:
+        """One example's shape (C, H, W)."""
+        return tuple(self.stored.shape[1:])
+
+    def normalised(self, x: torch.Tensor) -> torch.Tensor:
+        if self.mean is None:
+            return x
+        if x.is_floating_point():  # a slice of ``stored``: never normalised in place
+            return (x - self.mean) / self.std
+        return x.float().sub_(self.mean).div_(self.std)  # the new float copy, in place
+
     def head(self, fraction: float) -> Split:
         """The first ``fraction`` of the split (already shuffled when it was made)."""
         n = max(1, round(len(self) * fraction))
-        return Split(self.x[:n], self.y[:n])
+        return replace(self, stored=self.stored[:n], y=self.y[:n])
 
     def batches(
         self, batch_size: int, generator: torch.Generator | None = None
     ) -> Iterator[tuple[torch.Tensor, torch.Tensor]]:
-        """Mini-batches in order, or shuffled when a ``generator`` is given."""
+        """Normalised mini-batches in order, or shuffled when a ``generator`` is given. The
+        order is drawn once per pass, so no step waits on the host."""
         n = len(self)
-        order = torch.randperm(n, generator=generator).to(self.x.device) if generator else None
+        order = torch.randperm(n, generator=generator).to(self.device) if generator else None
         for start in range(0, n, batch_size):
             if order is None:
-                yield self.x[start : start + batch_size], self.y[start : start + batch_size]
+                x, y = self.stored[start : start + batch_size], self.y[start : start + batch_size]
             else:
                 idx = order[start : start + batch_size]
-                yield self.x[idx], self.y[idx]
+                x, y = self.stored[idx], self.y[idx]
+            yield self.normalised(x), y
 
 
 class DataModule:
@@ -66,11 +98,11 @@ class DataModule:
 
     @property
     def input_shape(self) -> tuple[int, int, int]:
-        return tuple(self.train.x.shape[1:])  # type: ignore[return-value]
+        return self.train.shape  # type: ignore[return-value]
 
     @property
     def device(self) -> torch.device:
-        return self.train.x.device
+        return self.train.device
 
     def resized(self, side: int) -> DataModule:
         """The same data with images resampled to ``side`` x ``side`` pixels (antialiased), the
@@ -125,8 +157,15 @@ def split_tensors(
     )
 
 
+def channel_statistics(reference: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    """Per-channel mean and standard deviation (shaped (1, C, 1, 1)) of ``reference`` (the
+    train split), one channel at a time, so raw uint8 images never exist whole in float."""
+    stats = [torch.std_mean(reference[:, c].float()) for c in range(reference.shape[1])]
+    std, mean = (torch.stack(v).float().view(1, -1, 1, 1) for v in zip(*stats, strict=True))
+    return mean, std.clamp_min(1e-6)
+
+
 def standardise(x: torch.Tensor, reference: torch.Tensor) -> torch.Tensor:
     """Per-channel zero mean, unit variance, with statistics of ``reference`` (the train split)."""
-    mean = reference.mean(dim=(0, 2, 3), keepdim=True)
-    std = reference.std(dim=(0, 2, 3), keepdim=True).clamp_min(1e-6)
+    mean, std = channel_statistics(reference)
     return (x - mean) / std

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import optuna
@@ -31,6 +31,8 @@ class LowFidelityEstimator(Estimator):
     estimate cheap; the ranking of architectures, not their absolute accuracy, is what the
     search needs (Zela et al., "Towards Automated Deep Learning: Efficient Joint Neural
     Architecture and Hyperparameter Search", 2018). The fidelity is recorded on every trial.
+    With ``data_fraction=[low, high]`` each trial suggests its own training fraction
+    (``data_fraction``, log-uniform): the fidelity a multi-fidelity sampler chooses (FABOLAS).
 
     Variants compose instead of subclassing: an ``initializer`` prepares each fresh network
     (weight inheritance: :class:`nasrun.estimators.WeightInheritance`), and a ``stopper`` (any
@@ -46,6 +48,7 @@ class LowFidelityEstimator(Estimator):
         seed: int = 0,
         epochs: int = 3,
         train_fraction: float = 1.0,
+        data_fraction: Sequence[float] | None = None,
         channels: int | None = None,
         cells: int | None = None,
         resolution: int | None = None,
@@ -57,11 +60,19 @@ class LowFidelityEstimator(Estimator):
             raise NasrunError("estimator.epochs must be at least 1")
         if not 0 < train_fraction <= 1:
             raise NasrunError("estimator.train_fraction must be in (0, 1]")
+        if data_fraction is not None and not (
+            len(data_fraction) == 2 and 0 < data_fraction[0] <= data_fraction[1] <= 1
+        ):
+            raise NasrunError(
+                "estimator.data_fraction must be [low, high] with 0 < low <= high <= 1"
+            )
         self.space = space.with_network(channels=channels, cells=cells)
         self.dataset = dataset if resolution is None else dataset.resized(resolution)
         self.trainer, self.seed, self.name = trainer, seed, name
         self.epochs = epochs
         self.train_fraction = train_fraction
+        # Searched per trial: the training-set fraction as a fidelity (search=fabolas picks it).
+        self.data_fraction = tuple(data_fraction) if data_fraction is not None else None
         self.initializer, self.stopper = initializer, stopper
         # A stopper judges curves against its own final epoch: a searched length would not match.
         self.tunable = TRAINING_SETTINGS | ({"epochs"} if stopper is None else set())
@@ -81,6 +92,9 @@ class LowFidelityEstimator(Estimator):
         trainer = self.trainer.with_hyperparameters(settings) if settings else self.trainer
         seed = trial_seed(self.seed, trial.number)
         data = self.dataset
+        fraction = self.train_fraction
+        if self.data_fraction is not None:
+            fraction = trial.suggest_float("data_fraction", *self.data_fraction, log=True)
         model = self._build(arch, seed)
         params, flops = count_params(model), count_flops(model, data.input_shape)
         begun = Start()
@@ -102,7 +116,7 @@ class LowFidelityEstimator(Estimator):
                 params=params,
                 flops=flops,
                 cost_s=time.perf_counter() - start,
-                fidelity=f"epochs={epochs},data={self.train_fraction:g}{self.proxy}",
+                fidelity=f"epochs={epochs},data={fraction:g}{self.proxy}",
             )
 
         def report(stats: EpochStats) -> None:
@@ -117,7 +131,7 @@ class LowFidelityEstimator(Estimator):
             model,
             data,
             epochs=epochs,
-            train=data.train.head(self.train_fraction),
+            train=data.train.head(fraction),
             seed=seed,
             on_epoch=report,
         )

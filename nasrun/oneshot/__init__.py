@@ -7,6 +7,7 @@ from nasrun.oneshot.base import OneShotSearcher, SearchData
 from nasrun.oneshot.darts import DartsSearcher
 from nasrun.oneshot.enas import EnasSearcher
 from nasrun.oneshot.gdas import GdasSearcher
+from nasrun.oneshot.snas import SnasSearcher
 from nasrun.oneshot.spos import SposSearcher
 
 __all__ = [
@@ -15,5 +16,6 @@ __all__ = [
     "GdasSearcher",
     "OneShotSearcher",
     "SearchData",
+    "SnasSearcher",
     "SposSearcher",
 ]

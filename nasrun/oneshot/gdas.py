@@ -8,6 +8,7 @@ import torch
 
 from nasrun.oneshot.base import SearchData, accuracy
 from nasrun.oneshot.darts import DartsSearcher
+from nasrun.oneshot.gumbel import gumbel_softmax
 from nasrun.training.optimiser import OptimizerFactory
 
 
@@ -33,15 +34,13 @@ class GdasSearcher(DartsSearcher):
         return self.tau_max - (self.tau_max - self.tau_min) * progress
 
     def mixing(self, generator: torch.Generator) -> dict[str, Any]:
-        tau, weights = self.tau(), []
-        for alpha in self.supernet.arch_parameters():
-            uniform = (
-                torch.rand(alpha.shape, generator=generator).to(alpha.device).clamp(1e-9, 1 - 1e-9)
-            )
-            soft = torch.softmax((alpha - torch.log(-torch.log(uniform))) / tau, dim=-1)
-            hard = torch.nn.functional.one_hot(soft.argmax(-1), soft.shape[-1]).to(soft.dtype)
-            weights.append(hard - soft.detach() + soft)  # straight-through
-        return {"weights": weights}
+        tau = self.tau()
+        return {
+            "weights": [
+                gumbel_softmax(alpha, tau, generator, hard=True)  # straight-through
+                for alpha in self.supernet.arch_parameters()
+            ]
+        }
 
     def score(self, data: SearchData) -> float:
         return accuracy(self.supernet, data.valid, arch=self.derive())

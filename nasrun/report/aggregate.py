@@ -12,6 +12,10 @@ from nasrun.errors import NasrunError
 from nasrun.report.results import markdown_table
 
 GROUP_BY = ["search", "space", "estimator", "dataset"]
+#: Runs are also grouped by their budget: a mean over runs of different lengths means nothing.
+BUDGET = "budget"
+#: The budget keys that end a run (summary.json's ``budget``), in the order a label names them.
+LIMITS = ("cost_s", "seconds", "trials")
 MEASURES = [
     "best_value",
     "best_test_value",
@@ -59,6 +63,7 @@ def load_summaries(paths: Iterable[str | Path], skipped: list[str] | None = None
             summary["objective"].get("direction", "maximize"),
         )
         summary["run_path"] = str(file.parent)
+        summary[BUDGET] = budget_label(summary.get(BUDGET))
         rows.append(summary)
     if skipped is not None:
         skipped += others
@@ -87,12 +92,24 @@ def shape_problem(summary: object) -> str | None:
     return None
 
 
+def budget_label(budget: object) -> str:
+    """``cost_s=12000,trials=1000`` from summary.json's ``budget``; "" when a run has none
+    recorded (made before budgets were)."""
+    if not isinstance(budget, dict):
+        return ""
+    return ",".join(f"{k}={budget[k]:g}" for k in LIMITS if isinstance(budget.get(k), int | float))
+
+
 def aggregate(runs: pd.DataFrame) -> pd.DataFrame:
-    """One row per set-up (search, space, estimator, dataset, objective): seeds, mean and std."""
-    keys = [k for k in [*GROUP_BY, "objective"] if k in runs]
+    """One row per set-up (search, space, estimator, dataset, objective, budget): how many
+    distinct ``seeds`` and how many ``runs`` it has (more runs than seeds: a seed run twice),
+    and each measure's mean and std over the runs."""
+    keys = [k for k in [*GROUP_BY, "objective", BUDGET] if k in runs]
     measures = [m for m in MEASURES if m in runs and runs[m].notna().any()]
     grouped = runs.groupby(keys, dropna=False)
-    table = grouped.size().rename("seeds").to_frame()
+    table = grouped.size().rename("runs").to_frame()
+    seeds = grouped["seed"].nunique() if "seed" in runs else table["runs"]
+    table.insert(0, "seeds", seeds)
     for measure in measures:
         values = grouped[measure].agg(["mean", "std"])
         table[f"{measure}_mean"] = values["mean"]

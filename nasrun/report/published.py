@@ -24,6 +24,7 @@ class PublishedTable:
     setup: dict[str, str]  # rows of other set-ups are not comparable and are left out
     methods: dict[str, str]  # nasrun search -> the paper's name for it
     results: dict[tuple[str, str], tuple[float, float]]  # (dataset, method) -> (mean, std)
+    budget: str = ""  # the paper's budget as nasrun's label (aggregate.budget_label) holds it
 
 
 NB201 = PublishedTable(
@@ -49,6 +50,7 @@ NB201 = PublishedTable(
         ("imagenet16-120", "REINFORCE"): (45.24, 1.18),
         ("imagenet16-120", "BOHB"): (44.42, 1.49),
     },
+    budget="cost_s=12000",  # Section 5: 12,000 s of (simulated) training per search
 )
 
 PUBLISHED = {"nb201": NB201}
@@ -63,6 +65,8 @@ COLUMNS = [
     "paper_std",
     "difference",
     "within_paper_std",
+    "budget",
+    "protocol",
 ]
 
 
@@ -91,30 +95,38 @@ def compare(table: pd.DataFrame, name: str = "nb201") -> pd.DataFrame:
     measure = f"{paper.measure}_mean"
     if mine.empty or measure not in mine or not {"search", "dataset"} <= set(mine):
         return pd.DataFrame(columns=COLUMNS)
-    rows = {}
+    rows: dict[tuple[str, str], list[dict]] = {}
     for _, row in mine.iterrows():
         method = paper.methods.get(row["search"], "")
-        rows[(row["dataset"], method or row["search"])] = {
-            "dataset": row["dataset"],
-            "search": row["search"],
-            "method": method,
-            "seeds": row["seeds"],
-            "nasrun_mean": row[measure] * paper.scale,
-            "nasrun_std": row[f"{paper.measure}_std"] * paper.scale,
-        }
+        budget = row.get("budget", "")
+        rows.setdefault((row["dataset"], method or row["search"]), []).append(
+            {
+                "dataset": row["dataset"],
+                "search": row["search"],
+                "method": method,
+                "seeds": row["seeds"],
+                "nasrun_mean": row[measure] * paper.scale,
+                "nasrun_std": row[f"{paper.measure}_std"] * paper.scale,
+                "budget": budget,
+                "protocol": protocol(paper, budget, row.get("runs", row["seeds"]), row["seeds"]),
+            }
+        )
     searches = {method: search for search, method in paper.methods.items()}
     for (dataset, method), (mean, std) in paper.results.items():
         if dataset not in set(mine["dataset"]):
             continue
-        row = rows.setdefault(
-            (dataset, method), {"dataset": dataset, "search": searches[method], "method": method}
+        mine_rows = rows.setdefault(
+            (dataset, method), [{"dataset": dataset, "search": searches[method], "method": method}]
         )
-        row.update(paper_mean=mean, paper_std=std)
-    frame = pd.DataFrame(list(rows.values()), columns=COLUMNS)
+        for row in mine_rows:
+            row.update(paper_mean=mean, paper_std=std)
+    frame = pd.DataFrame([r for group in rows.values() for r in group], columns=COLUMNS)
     frame["difference"] = frame["nasrun_mean"] - frame["paper_mean"]
     frame["within_paper_std"] = (frame["difference"].abs() <= frame["paper_std"]).where(
         frame["difference"].notna()
     )
+    # A verdict on runs of another protocol would mislead: the numbers stay, the verdict goes.
+    frame.loc[frame["protocol"].str.startswith("differs", na=False), "within_paper_std"] = None
     # The paper's order (its datasets, then its methods); nasrun's other searches after them,
     # alphabetically (the first sort; the second is stable).
     names = [*dict.fromkeys(dataset for dataset, _ in paper.results), *paper.methods]
@@ -125,6 +137,18 @@ def compare(table: pd.DataFrame, name: str = "nb201") -> pd.DataFrame:
         key=lambda c: c.map(lambda v: order.get(v, len(order))),
         ignore_index=True,
     )
+
+
+def protocol(paper: PublishedTable, budget: str, runs: int, seeds: int) -> str:
+    """ "as the paper", or how a row's runs differ from the paper's protocol (its budget; a
+    seed run more than once), so that such a comparison is never read as a like-for-like one."""
+    problems = []
+    limits = set(budget.split(",")) if budget else set()
+    if paper.budget and paper.budget not in limits:
+        problems.append(f"budget {budget or 'not recorded'}, paper {paper.budget}")
+    if runs > seeds:
+        problems.append(f"{runs} runs of {seeds} distinct seeds")
+    return "differs: " + "; ".join(problems) if problems else "as the paper"
 
 
 def compare_markdown(frame: pd.DataFrame, name: str = "nb201") -> str:
@@ -143,6 +167,7 @@ def compare_markdown(frame: pd.DataFrame, name: str = "nb201") -> str:
             "within paper std": [
                 "" if pd.isna(w) else ("yes" if w else "no") for w in frame["within_paper_std"]
             ],
+            "protocol": frame["protocol"].fillna(""),
         }
     )
     return f"{markdown_table(cells)}\n\nPaper: {published(name).citation}.\n"

@@ -5,9 +5,12 @@ Tables are derived from the study's trials every time; nothing is kept beside th
 
 from __future__ import annotations
 
+import functools
 import json
 import math
 import os
+import platform
+import subprocess
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
@@ -54,14 +57,30 @@ def trials_frame(
             "datetime_complete": t.datetime_complete,
         }
         row.update(t.user_attrs)
+        if "n_params" in row:  # the user attribute's name, clear of Optuna's params_* columns
+            row["params"] = row.pop("n_params")
         row.update({f"param_{k}": v for k, v in t.params.items() if k not in arch_params})
         rows.append(row)
-    frame = pd.DataFrame(rows)
+    frame = _whole_numbers(pd.DataFrame(rows), rows)
     for column in LEADING + TRAILING:
         if column not in frame:
             frame[column] = None
     middle = [c for c in frame.columns if c not in LEADING and c not in TRAILING]
     return frame[LEADING + sorted(middle) + TRAILING]
+
+
+def _whole_numbers(frame: pd.DataFrame, rows: list[dict[str, Any]]) -> pd.DataFrame:
+    """Columns of whole numbers stay whole (``parent``: 3, not 3.0) where some rows have none
+    (pandas would make them floats)."""
+    kinds: dict[str, bool] = {}
+    for row in rows:
+        for key, value in row.items():
+            if value is not None:
+                whole = isinstance(value, int) and not isinstance(value, bool)
+                kinds[key] = kinds.get(key, True) and whole
+    for column in (c for c, whole in kinds.items() if whole and c in frame):
+        frame[column] = frame[column].astype("Int64")
+    return frame
 
 
 def best_trial(study: optuna.Study) -> optuna.trial.FrozenTrial | None:
@@ -90,6 +109,38 @@ def summarise(study: optuna.Study, info: Mapping[str, Any]) -> dict[str, Any]:
     }
     summary.update(info)
     return summary
+
+
+def provenance() -> dict[str, Any]:
+    """What a run's numbers came from: nasrun's, Optuna's, torch's and Python's versions, and
+    the commit of nasrun's source when it runs from a git checkout (None otherwise)."""
+    from importlib.metadata import version
+
+    versions = {name: version(name) for name in ("nasrun", "optuna", "torch")}
+    return {"versions": versions | {"python": platform.python_version()}, "commit": _commit()}
+
+
+@functools.cache
+def _commit() -> str | None:
+    source = Path(__file__).resolve().parents[2]
+    try:
+        head = subprocess.run(
+            ["git", "-C", str(source), "rev-parse", "HEAD"],
+            capture_output=True,
+            text=True,
+            timeout=10,
+        )
+        dirty = subprocess.run(
+            ["git", "-C", str(source), "status", "--porcelain", "--untracked-files=no"],
+            capture_output=True,
+            text=True,
+            timeout=10,
+        )
+    except (OSError, subprocess.SubprocessError):  # no git: a wheel install
+        return None
+    if head.returncode != 0:
+        return None
+    return head.stdout.strip() + ("-dirty" if dirty.stdout.strip() else "")
 
 
 def write_run_results(

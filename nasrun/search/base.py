@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import datetime
-import uuid
 from abc import ABC, abstractmethod
 from typing import TYPE_CHECKING
 
@@ -30,11 +28,14 @@ class Search(ABC):
         is opened, so that a bad combination leaves no study behind; nothing by default."""
         return None
 
+    #: Whether a run without ``study=`` gets a study of its own (a taken name gets ``-2``,
+    #: ``-3``, ...); False: it reopens the study of its name (a one-shot search's checkpoint).
+    fresh_study: bool = True
+
     def study_name(self, names: dict[str, str], config_digest: str) -> str:
-        """The study a run without ``study=`` uses: a fresh one per run by default."""
-        stamp = datetime.datetime.now().strftime("%Y%m%d-%H%M%S")
-        parts = (names["space"], names["search"], names["estimator"], stamp, uuid.uuid4().hex[:6])
-        return "-".join(parts)
+        """The study a run without ``study=`` uses: ``<experiment or space>-<search>-<dataset>-
+        seed<k>``, a name a person can tell apart in optuna-dashboard."""
+        return f"{names['label']}-{names['search']}-{names['dataset']}-seed{names['seed']}"
 
     @abstractmethod
     def run(

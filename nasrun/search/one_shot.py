@@ -57,6 +57,7 @@ class OneShotSearch(Search):
 
     #: One supernet per study: two workers would train two supernets into one record.
     parallel = False
+    fresh_study = False  # a re-run of the same command resumes its checkpoint
 
     def __init__(
         self,
@@ -99,7 +100,7 @@ class OneShotSearch(Search):
 
     def study_name(self, names: dict[str, str], config_digest: str) -> str:
         """Named by the config, so that re-running the same command finds its checkpoint."""
-        return f"{names['space']}-{names['search']}-{config_digest}"
+        return f"{names['label']}-{names['search']}-{names['dataset']}-{config_digest}"
 
     def run(
         self,

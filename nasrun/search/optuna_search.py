@@ -14,7 +14,7 @@ import optuna
 from optuna.storages._heartbeat import BaseHeartbeat
 from optuna.trial import TrialState
 
-from nasrun.budget import Budget, Turn, finished
+from nasrun.budget import Budget, Turn
 from nasrun.errors import NasrunError
 from nasrun.estimators.base import Pruned
 from nasrun.search.base import Search
@@ -76,7 +76,7 @@ class OptunaSearch(Search):
                 arch = space.suggest(trial)
                 hyperparameters = self.hpo.suggest(trial) if self.hpo is not None else {}
                 result = estimator.evaluate(
-                    arch, trial, hyperparameters, on_epoch=recorder.epoch_done
+                    arch, _reporting(trial), hyperparameters, on_epoch=recorder.epoch_done
                 )
             except Pruned as pruned:  # what the trial measured before it was stopped
                 recorder.record(trial, arch, pruned.result)
@@ -90,7 +90,8 @@ class OptunaSearch(Search):
                 recorder.failed(trial, interrupt)
                 raise
             value = recorder.record(trial, arch, result)
-            if not math.isfinite(value):  # Optuna fails the trial; the table says why
+            values = value if isinstance(value, list) else [value]  # several: multi-objective
+            if not all(map(math.isfinite, values)):  # Optuna fails the trial; the table says why
                 recorder.failed(trial, ValueError(f"the objective value is {value}"))
             return value
 
@@ -102,7 +103,7 @@ class OptunaSearch(Search):
             except DATABASE_ERRORS as error:  # the run's failure, not the trial's: one line
                 raise StorageFailed(error) from error
 
-        with recorder.showing(study, budget.trials, finished(study)), storage_errors():
+        with recorder.showing(study), storage_errors():  # toward the budget
             _optimize(study, objective, budget, _Stopper(budget, recorder))
 
     def check(self, space: SearchSpace, estimator: Estimator) -> None:
@@ -167,6 +168,26 @@ def _optimize(study: optuna.Study, objective: Objective, budget: Budget, stopper
             storage, trial_id = study._storage, late.trial._trial_id
             storage.set_trial_user_attr(trial_id, "fail_reason", str(late))
             storage.set_trial_state_values(trial_id, TrialState.FAIL)
+
+
+def _reporting(trial: optuna.Trial) -> optuna.Trial:
+    """``trial``, or for a multi-objective study (where Optuna takes no intermediate values and
+    prunes nothing) a view of it whose ``report`` is dropped and ``should_prune`` is False."""
+    return trial if len(trial.study.directions) == 1 else _Unreported(trial)  # type: ignore[return-value]
+
+
+class _Unreported:
+    def __init__(self, trial: optuna.Trial) -> None:
+        self._trial = trial
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._trial, name)
+
+    def report(self, value: float, step: int) -> None:
+        return None
+
+    def should_prune(self) -> bool:
+        return False
 
 
 def _heartbeat(study: optuna.Study) -> tuple[int | None, float]:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import socket
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -16,17 +17,26 @@ from typing import TYPE_CHECKING
 
 import optuna
 
-from nasrun.budget import finished
-from nasrun.console import RunProgress
+from nasrun.budget import Budget, finished
+from nasrun.console import ProgressLog, RunProgress, progress_display
 
 if TYPE_CHECKING:
     from nasrun.estimators import Result
+    from nasrun.objectives import SearchObjective
     from nasrun.spaces import Arch, SearchSpace
     from nasrun.training import EpochStats
 
 WORKER = f"{socket.gethostname()}:{os.getpid()}"
-#: Result fields recorded under their own name (the metrics are recorded beside them).
-RESULT_FIELDS = ("test_value", "params", "flops", "cost_s", "fidelity")
+#: Result fields -> the user attribute each is recorded as (the metrics are recorded beside
+#: them). ``n_params``: "params" would sit beside Optuna's own ``params_*`` columns in
+#: ``study.trials_dataframe()``; trials.csv calls it ``params``.
+RESULT_FIELDS = {
+    "test_value": "test_value",
+    "params": "n_params",
+    "flops": "flops",
+    "cost_s": "cost_s",
+    "fidelity": "fidelity",
+}
 
 
 class Recorder:
@@ -39,6 +49,9 @@ class Recorder:
         run_dir: Path,
         verbose: bool = True,
         worker_index: int = 0,
+        budget: Budget | None = None,
+        trackers: list | None = None,
+        progress_log: ProgressLog | None = None,
     ) -> None:
         self.space = space
         # Which of the workers on one study this is (0: the first); searches seed by it.
@@ -47,29 +60,52 @@ class Recorder:
         self.objective = objective
         self.verbose = verbose
         self.progress = RunProgress(None, objective, enabled=False)
+        # What ends the run, so that progress counts toward it (simulated seconds, trials, ...).
+        self.budget, self.progress_log = budget, progress_log
+        # Live trackers (callbacks=[mlflow,tensorboard]): told each finished trial and epoch.
+        self.trackers = list(trackers or [])
+        self.trial_number: int | None = None
+        self._started = time.monotonic()
+        self._counting = True  # toward the budget; False: a one-shot search's own epochs
+        # What the study is told (nasrun.objectives); None: the estimator's value as it is.
+        self.goal: SearchObjective | None = None
 
     @contextmanager
-    def showing(self, study: optuna.Study, total: int | None, done: int) -> Iterator[None]:
-        """Progress bars for ``total`` steps (trials, or a one-shot search's epochs)."""
-        self.progress = RunProgress(total, self.objective, enabled=self.verbose)
+    def showing(
+        self, study: optuna.Study, total: int | None = None, done: int | None = None
+    ) -> Iterator[None]:
+        """Progress toward ``total`` steps (a one-shot search's epochs), or by default toward
+        the run's budget: the limit that ends it (simulated seconds, else trials, else seconds)."""
+        self._counting = total is None
+        unit, total = (self._unit(), self._total()) if total is None else ("epochs", total)
+        self.progress = progress_display(
+            total, self.objective, self.verbose, unit, self.progress_log
+        )
         with self.progress:
-            self.progress.start(done)
+            self.progress.start(self._done(study) if done is None else done)
             yield
 
     def started(self, trial: optuna.Trial) -> None:
         trial.set_user_attr("worker", WORKER)
+        self.trial_number = trial.number
         self.progress.trial_started(trial.number)
 
-    def record(self, trial: optuna.Trial, arch: Arch, result: Result) -> float:
-        """Writes ``arch`` and ``result`` on ``trial``; returns the objective value to tell."""
+    def record(self, trial: optuna.Trial, arch: Arch, result: Result) -> float | list[float]:
+        """Writes ``arch`` and ``result`` on ``trial``; returns the objective value(s) to tell
+        (several for a multi-objective study, each also recorded under its name)."""
         trial.set_user_attr("arch", self.space.to_string(arch))
         for key, value in result.metrics.items():
             trial.set_user_attr(key, value)
-        for key in RESULT_FIELDS:
-            value = getattr(result, key)
+        for field, key in RESULT_FIELDS.items():
+            value = getattr(result, field)
             if value is not None:
                 trial.set_user_attr(key, value)
-        return result.value
+        if self.goal is None:
+            return result.value
+        told, recorded = self.goal.tell(arch, result)
+        for key, value in recorded.items():
+            trial.set_user_attr(key, value)
+        return told
 
     def failed(self, trial: optuna.Trial, error: BaseException) -> None:
         """Says on the trial why it failed, so ``trials.csv`` has the reason."""
@@ -77,10 +113,43 @@ class Recorder:
 
     def epoch_done(self, stats: EpochStats, total: int | None = None) -> None:
         self.progress.epoch_done(stats, total)
+        for tracker in self.trackers:
+            tracker.epoch_done(self.trial_number, stats)
 
     def finished(self, study: optuna.Study, trial: optuna.trial.FrozenTrial) -> None:
-        self.progress.trial_finished(study, trial, finished(study))
+        for tracker in self.trackers:
+            tracker.trial_finished(study, trial)
+        if self.goal is not None and self.goal.multi:  # no one best value to show
+            self.progress.advance(self._done(study))
+            return
+        self.progress.trial_finished(study, trial, self._done(study))
 
     def say(self, message: str) -> None:
         if self.verbose:
-            self.progress.progress.console.print(message)
+            self.progress.say(message)
+
+    def close(self) -> None:
+        """Ends the trackers' runs (the study's record is complete without them)."""
+        for tracker in self.trackers:
+            tracker.close()
+
+    def _unit(self) -> str:
+        budget = self.budget or Budget()
+        if budget.cost_s is not None:
+            return "simulated s"
+        return "trials" if budget.trials is not None or budget.seconds is None else "s"
+
+    def _total(self) -> float | None:
+        budget = self.budget or Budget()
+        return {"simulated s": budget.cost_s, "trials": budget.trials, "s": budget.seconds}[
+            self._unit()
+        ]
+
+    def _done(self, study: optuna.Study) -> float:
+        if not self._counting:  # a one-shot search counts its own epochs
+            return finished(study)
+        unit = self._unit()
+        if unit == "simulated s":  # what Budget.reached sums
+            complete = study.get_trials(deepcopy=False, states=(optuna.trial.TrialState.COMPLETE,))
+            return sum(t.user_attrs.get("cost_s", 0.0) or 0.0 for t in complete)
+        return finished(study) if unit == "trials" else time.monotonic() - self._started

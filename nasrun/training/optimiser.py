@@ -8,6 +8,7 @@ schedule is (a batch for the trainer, an epoch for DARTS' search, as its referen
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Callable, Iterable, Mapping
 from functools import partial
 from typing import Any
@@ -41,7 +42,7 @@ class WeightOptimiser:
         lr_min: float = 0.0,
     ) -> None:
         self.parameters = list(parameters)
-        self.optimizer = optimizer(self.parameters)
+        self.optimizer = fused_on_cuda(optimizer, self.parameters)(self.parameters)
         self.grad_clip = grad_clip
         self.schedule = (
             torch.optim.lr_scheduler.CosineAnnealingLR(
@@ -86,6 +87,24 @@ class WeightOptimiser:
         self.optimizer.load_state_dict(state["optimizer"])
         if self.schedule is not None:
             self.schedule.load_state_dict(state["schedule"])
+
+
+def fused_on_cuda(optimizer: OptimizerFactory, parameters: list[nn.Parameter]) -> OptimizerFactory:
+    """``optimizer`` with torch's fused kernel (one launch updates every tensor, instead of a
+    loop of small kernels) when the parameters are on CUDA and the class has one (SGD, Adam,
+    AdamW), unless the config chose ``fused`` or ``foreach`` itself. Elsewhere unchanged: the
+    CPU path is torch's default (foreach where it helps)."""
+    cls = getattr(optimizer, "func", optimizer)
+    chosen = set(getattr(optimizer, "keywords", {}))
+    if (
+        not parameters
+        or not all(p.is_cuda for p in parameters)
+        or not isinstance(cls, type)
+        or "fused" not in inspect.signature(cls).parameters
+        or chosen & {"fused", "foreach"}
+    ):
+        return optimizer
+    return partial(optimizer, fused=True)
 
 
 def optimizer_with(current: OptimizerFactory, values: Mapping[str, Any]) -> partial:

@@ -1,9 +1,16 @@
 """The one training loop every estimator shares (one-shot searches share its weight step).
 
-Data already lives on the device (see ``nasrun.data``); the loop adds mixed precision and
-channels-last on CUDA, gradient clipping and a cosine schedule (:class:`WeightOptimiser`), and
-re-estimates batch-norm statistics before each validation. A non-finite loss ends training with
-:class:`DivergedError`, which the search records as a failed trial.
+Data already lives on the device (see ``nasrun.data``: raw bytes normalised and augmented
+there per batch); the loop adds mixed precision, channels-last, cuDNN's autotuner and fused
+optimiser kernels on CUDA, gradient clipping and a cosine schedule (:class:`WeightOptimiser`),
+and re-estimates batch-norm statistics before each validation. Loss and accuracy add up on the
+device: the host waits for it once per epoch, when they are read, never per step. A non-finite
+loss ends training with :class:`DivergedError`, which the search records as a failed trial.
+
+``compile`` runs the training forward pass through ``torch.compile`` (a mode name picks its
+mode; ``reduce-overhead`` also captures CUDA graphs). Compiling costs tens of seconds per
+network, so it is off by default: it pays for one-shot supernets and long final trainings,
+not for candidates trained a few epochs each.
 """
 
 from __future__ import annotations
@@ -49,6 +56,21 @@ class History:
 
 
 OnEpoch = Callable[[EpochStats], None]
+#: What ``trainer.compile`` may be: off, on (torch.compile's default mode), or a mode by name.
+COMPILE_MODES = (
+    None,
+    False,
+    True,
+    "default",
+    "reduce-overhead",
+    "max-autotune",
+    "max-autotune-no-cudagraphs",
+)
+
+
+def generator_on(device: torch.device, seed: int) -> torch.Generator:
+    """A random generator that draws on ``device`` (seeded: the same seed, the same draws)."""
+    return torch.Generator(device=device).manual_seed(seed)
 
 
 class Trainer:
@@ -72,6 +94,8 @@ class Trainer:
         channels_last: bool = True,
         eval_batch_size: int = 1024,
         recalibrate_bn: int = 1024,
+        compile: bool | str = False,
+        cudnn_benchmark: bool = True,
     ) -> None:
         # Checked here, where the config is built: a bad value would otherwise fail every
         # trial the same way, one after another, until the failure budget ran out.
@@ -85,6 +109,11 @@ class Trainer:
                 raise NasrunError(f"trainer.{key} must be an integer >= {least}, got {value!r}")
         if grad_clip is not None and not grad_clip > 0:
             raise NasrunError(f"trainer.grad_clip must be positive or null, got {grad_clip!r}")
+        if compile not in COMPILE_MODES:
+            modes = ", ".join(m for m in COMPILE_MODES if isinstance(m, str))
+            raise NasrunError(
+                f"trainer.compile must be true, false or a mode ({modes}), got {compile!r}"
+            )
         if not 0 <= label_smoothing < 1:
             raise NasrunError(f"trainer.label_smoothing must be in [0, 1), got {label_smoothing!r}")
         self.epochs = epochs
@@ -99,6 +128,8 @@ class Trainer:
         self.channels_last = channels_last
         self.eval_batch_size = eval_batch_size
         self.recalibrate_bn = recalibrate_bn
+        self.compile = compile
+        self.cudnn_benchmark = cudnn_benchmark
 
     def with_hyperparameters(self, values: Mapping[str, Any]) -> Trainer:
         """A trainer with a trial's settings applied: ``lr``, ``weight_decay``, ``batch_size``
@@ -136,6 +167,9 @@ class Trainer:
         train = data.train if train is None else train
         device = data.device
         model = self._prepare(model, device)
+        forward = self._compiled(model)
+        # Augmentation draws on the data's device: no host-to-device copy per step.
+        augment_generator = generator_on(device, seed) if device.type == "cuda" else None
         steps = max(1, epochs * math.ceil(len(train) / self.batch_size))
         weights = self.weight_optimiser(model.parameters(), steps)
         loss_fn = nn.CrossEntropyLoss(label_smoothing=self.label_smoothing)
@@ -153,9 +187,9 @@ class Trainer:
             total_loss = torch.zeros((), device=device)
             correct = torch.zeros((), device=device, dtype=torch.int64)
             for x, y in train.batches(self.batch_size, generator):
-                x = self._layout(data.train_transform(x, generator))
+                x = self._layout(data.train_transform(x, augment_generator or generator))
                 with torch.autocast(device.type, dtype=torch.bfloat16, enabled=use_amp):
-                    logits = model(x)
+                    logits = forward(x)
                     loss = loss_fn(logits, y)
                     extra = recipe.auxiliary_loss(loss_fn, y) if recipe is not None else None
                     if extra is not None:
@@ -181,7 +215,7 @@ class Trainer:
 
     def _validate(self, model: nn.Module, train: Split, valid: Split) -> float:
         if self.recalibrate_bn > 0:
-            use_amp = self.amp and train.x.device.type == "cuda"
+            use_amp = self.amp and train.device.type == "cuda"
 
             def forward(x: torch.Tensor) -> torch.Tensor:
                 with torch.autocast(x.device.type, dtype=torch.bfloat16, enabled=use_amp):
@@ -197,18 +231,30 @@ class Trainer:
     def accuracy(self, model: nn.Module, split: Split) -> float:
         """Top-1 accuracy of ``model`` on ``split``, as a fraction."""
         model.eval()
-        use_amp = self.amp and split.x.device.type == "cuda"
-        correct = torch.zeros((), device=split.x.device, dtype=torch.int64)
+        use_amp = self.amp and split.device.type == "cuda"
+        correct = torch.zeros((), device=split.device, dtype=torch.int64)
         for x, y in split.batches(self.eval_batch_size):
-            with torch.autocast(split.x.device.type, dtype=torch.bfloat16, enabled=use_amp):
+            with torch.autocast(split.device.type, dtype=torch.bfloat16, enabled=use_amp):
                 correct += (model(self._layout(x)).argmax(1) == y).sum()
         return correct.item() / len(split)
 
     def _prepare(self, model: nn.Module, device: torch.device) -> nn.Module:
+        if device.type == "cuda" and self.cudnn_benchmark:
+            # Picks the fastest convolution algorithm per input shape; the shapes of one
+            # training repeat every step, so the search pays off after the first few.
+            torch.backends.cudnn.benchmark = True
         model = model.to(device)
         if self.channels_last and device.type == "cuda":
             model = model.to(memory_format=torch.channels_last)
         return model
+
+    def _compiled(self, model: nn.Module) -> Callable[[torch.Tensor], torch.Tensor]:
+        """The training forward pass: ``model`` itself, or compiled when ``compile`` is on
+        (the weights stay ``model``'s: the optimiser and the validation use them as they are)."""
+        if not self.compile:
+            return model
+        mode = None if self.compile is True else self.compile
+        return torch.compile(model, mode=mode)
 
     def _layout(self, x: torch.Tensor) -> torch.Tensor:
         if self.channels_last and x.device.type == "cuda":

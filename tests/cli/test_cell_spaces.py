@@ -36,6 +36,8 @@ def test_final_training_trains_the_derived_architecture(tmp_path):
     assert final["epochs"][0] == 2 and summary["estimator"] == "low_fidelity"
     assert summary["study"].endswith("-final") and summary["space"] == "dag"
     assert summary["best_test_value"] is not None
+    saved = {p.name for p in (tmp_path / "run" / "final_train" / "model").iterdir()}
+    assert saved == {"weights.pt", "model.ts", "model.onnx"}  # the retrained network, kept
 
 
 def test_nasrun_train_trains_a_zoo_architecture_in_its_own_space(tmp_path):
@@ -43,6 +45,7 @@ def test_nasrun_train_trains_a_zoo_architecture_in_its_own_space(tmp_path):
     run_cli(tmp_path, *args, tool="nasrun-train")
     trials, summary = run_dir_results(tmp_path / "run")
     assert summary["space"] == "dag" and summary["n_complete"] == 1
+    assert (tmp_path / "run" / "model" / "model.onnx").is_file()  # in the run folder
     assert DagSpace().from_string(trials["arch"][0]) == ZOO["darts_v2"].arch()
     assert 0 <= summary["best_test_value"] <= 1
 

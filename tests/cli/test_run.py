@@ -148,10 +148,9 @@ def test_threads_are_set_on_purpose(tmp_path):
 def test_the_console_says_where_the_results_went(tmp_path):
     first = run_cli(tmp_path, *TINY, "budget.trials=1", "study=s", "hydra.run.dir=one").stderr
     assert "nasrun: new study s in sqlite:///outputs/nasrun.db\n" in first
-    assert (
-        f"nasrun: results in {tmp_path}/one/ (summary.md, trials.csv); "
-        "browse the study: optuna-dashboard sqlite:///outputs/nasrun.db\n"
-    ) in first
+    made = "(summary.md, trials.csv, best_arch.json)"
+    assert f"nasrun: results in {tmp_path}/one/ {made}\n" in first
+    assert "  dashboard   optuna-dashboard sqlite:///outputs/nasrun.db\n" in first
     second = run_cli(tmp_path, *TINY, "budget.trials=2", "study=s", "hydra.run.dir=two").stderr
     resuming = (
         "nasrun: resuming study s in sqlite:///outputs/nasrun.db: 1 trial so far (1 complete)"

@@ -73,7 +73,7 @@ def test_the_cifar_reader_unpickles_arrays_only(tmp_path):
 
 def test_a_checkpoint_that_would_run_code_is_refused_in_one_line(tmp_path):
     args = [*DARTS, "verbose=false"]
-    name = f"chain-darts-{config_digest(compose(*args))}.pt"  # the run's own checkpoint
+    name = f"chain-darts-digits-{config_digest(compose(*args))}.pt"  # the run's own checkpoint
     checkpoint = tmp_path / "outputs" / "checkpoints" / name
     checkpoint.parent.mkdir(parents=True)
     marker = tmp_path / "code_ran"

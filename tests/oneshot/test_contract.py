@@ -38,7 +38,7 @@ CHEAP = {"controller_steps": 2, "samples": 2}
 
 
 def test_every_one_shot_search_is_found():
-    assert {"darts", "pc_darts", "gdas", "enas", "spos"} <= set(ONE_SHOT)
+    assert {"darts", "pc_darts", "gdas", "enas", "spos", "snas", "proxyless"} <= set(ONE_SHOT)
 
 
 def _parts(name: str, checkpoints: Path):
@@ -74,7 +74,7 @@ def test_one_shot_search_records_epochs_and_resumes(tmp_path, name):
     for trial in reference.trials:
         arch = space.from_params(trial.params)  # raises unless a valid arch of the space
         assert trial.user_attrs["arch"] == space.to_string(arch)
-        assert 0 <= trial.value <= 1 and trial.user_attrs["params"] > 0
+        assert 0 <= trial.value <= 1 and trial.user_attrs["n_params"] > 0
     assert (tmp_path / "whole" / "run" / "alphas.csv").is_file()
 
     # Stopped by the clock after its first epoch, then run again: it continues from the

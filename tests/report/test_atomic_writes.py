@@ -21,6 +21,7 @@ def test_a_run_leaves_only_its_tables(tmp_path):
 
     make_experiment(tmp_path, "budget.trials=1").run()
     assert sorted(p.name for p in (tmp_path / "run").iterdir()) == [
+        "best_arch.json",
         "summary.json",
         "summary.md",
         "trials.csv",

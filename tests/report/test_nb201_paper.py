@@ -30,6 +30,7 @@ def _summary(path: Path, search: str, seed: int, test: float, space: str = "nb20
         "dataset": "cifar10",
         "objective": {"name": "valid_acc", "direction": "maximize"},
         "seed": seed,
+        "budget": {"trials": 1000, "seconds": None, "cost_s": 12000},  # the paper's protocol
         "best_value": test - 0.1,
         "best_test_value": test,
     }

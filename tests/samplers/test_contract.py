@@ -25,7 +25,16 @@ from optuna.samplers import (
 )
 from optuna.trial import FrozenTrial, TrialState
 
-from nasrun.samplers import PPOSampler, RegularizedEvolutionSampler, ReinforceSampler
+from nasrun.samplers import (
+    FabolasSampler,
+    MetaQNNSampler,
+    OpenAIESSampler,
+    PNASSampler,
+    PPOSampler,
+    PredictorSampler,
+    RegularizedEvolutionSampler,
+    ReinforceSampler,
+)
 from tests.samplers.checks import assert_valid
 
 optuna.logging.set_verbosity(optuna.logging.ERROR)
@@ -65,10 +74,15 @@ SAMPLERS: dict[str, Callable[[int], BaseSampler]] = {
     "ea": lambda seed: RegularizedEvolutionSampler(population_size=4, sample_size=2, seed=seed),
     "rl": lambda seed: ReinforceSampler(seed=seed, hidden_size=16),
     "ppo": lambda seed: PPOSampler(seed=seed, hidden_size=16, batch_size=2),
+    "fabolas": lambda seed: FabolasSampler(seed=seed, n_startup_trials=9, raw_samples=16),
+    "pnas": lambda seed: PNASSampler(seed=seed, beam_size=2, epochs=20),
+    "predictor": lambda seed: PredictorSampler(seed=seed, n_initial=3, epochs=20),
+    "metaqnn": lambda seed: MetaQNNSampler(seed=seed, schedule_trials=10, replay_size=8),
+    "es": lambda seed: OpenAIESSampler(seed=seed, population_size=4),
 }
 # Samplers whose state is rebuilt from the study: a resumed run proposes exactly what an
 # uninterrupted one would have.
-STATELESS_RESUME = {"ea", "rl", "ppo"}
+STATELESS_RESUME = {"ea", "rl", "ppo", "pnas", "predictor", "metaqnn", "es"}
 N_TRIALS = {"gp": 6}  # a GP fit per proposal: slow, so fewer trials
 
 

@@ -26,6 +26,13 @@ TINY: dict[str, list[str]] = {
     "dag": ["space.channels=4", "space.layers=3"],
     "nasnet_cell": ["space.channels=4", "space.num_blocks=3"],
     "nb201": ["space.channels=4", "space.cells_per_stage=1"],
+    "hierarchical": [
+        "space.channels=4",
+        "space.num_motifs=2",
+        "space.motif_nodes=3",
+        "space.cell_nodes=3",
+    ],
+    "mobilenet": ["space.stage_channels=[8]", "space.stage_layers=[3]", "space.stage_strides=[1]"],
 }
 SHAPE = (3, 8, 8)
 CLASSES = 3
