@@ -127,3 +127,30 @@ class OneShotSearcher(ABC):
 
     def load_state_dict(self, state: dict[str, Any]) -> None:
         return None
+
+
+class AlphaOptimiserSearcher(OneShotSearcher):
+    """A searcher whose alphas have an optimiser of their own (``self.arch_optimizer``, a
+    factory): it is built in ``setup`` as ``self.a_opt`` and kept in the checkpoint; the
+    architecture is the supernet's strongest choices."""
+
+    arch_optimizer: Any
+
+    def trained_alphas(self, supernet: Supernet) -> list[torch.nn.Parameter]:
+        """The parameters ``a_opt`` trains (default: every architecture parameter)."""
+        return supernet.arch_parameters()
+
+    def setup(
+        self, supernet: Supernet, weights: WeightOptimiser, seed: int, batch_size: int
+    ) -> None:
+        super().setup(supernet, weights, seed, batch_size)
+        self.a_opt = self.arch_optimizer(self.trained_alphas(supernet))
+
+    def derive(self) -> Arch:
+        return self.supernet.derive()
+
+    def state_dict(self) -> dict[str, Any]:
+        return {"a_opt": self.a_opt.state_dict()}
+
+    def load_state_dict(self, state: dict[str, Any]) -> None:
+        self.a_opt.load_state_dict(state["a_opt"])

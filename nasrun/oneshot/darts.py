@@ -10,13 +10,11 @@ from torch import nn
 from torch.func import functional_call
 
 from nasrun.errors import NasrunError
-from nasrun.oneshot.base import Batch, OneShotSearcher
-from nasrun.spaces import Arch, Supernet
-from nasrun.training import WeightOptimiser
+from nasrun.oneshot.base import AlphaOptimiserSearcher, Batch
 from nasrun.training.optimiser import OptimizerFactory
 
 
-class DartsSearcher(OneShotSearcher):
+class DartsSearcher(AlphaOptimiserSearcher):
     """Continuous relaxation of the space (softmax over each choice's alphas), optimised by
     alternating steps: alphas on a batch of the architecture's half of the training data
     (``arch_optimizer``, DARTS' Adam), then the weights on a batch of the other half.
@@ -37,21 +35,6 @@ class DartsSearcher(OneShotSearcher):
             torch.optim.Adam, lr=3e-4, betas=(0.5, 0.999), weight_decay=1e-3
         )
         self.loss_fn = nn.CrossEntropyLoss()
-
-    def setup(
-        self, supernet: Supernet, weights: WeightOptimiser, seed: int, batch_size: int
-    ) -> None:
-        super().setup(supernet, weights, seed, batch_size)
-        self.a_opt = self.arch_optimizer(supernet.arch_parameters())
-
-    def state_dict(self) -> dict[str, Any]:
-        return {"a_opt": self.a_opt.state_dict()}
-
-    def load_state_dict(self, state: dict[str, Any]) -> None:
-        self.a_opt.load_state_dict(state["a_opt"])
-
-    def derive(self) -> Arch:
-        return self.supernet.derive()
 
     def mixing(self, generator: torch.Generator) -> dict[str, Any]:
         """Forward-mode arguments for training steps (DARTS: the plain softmax mixture)."""

@@ -11,13 +11,12 @@ import torch
 from torch import nn
 
 from nasrun.errors import NasrunError
-from nasrun.oneshot.base import Batch, OneShotSearcher, SearchData, accuracy
-from nasrun.spaces import Arch, Supernet
-from nasrun.training import WeightOptimiser
+from nasrun.oneshot.base import AlphaOptimiserSearcher, Batch, SearchData, accuracy
+from nasrun.spaces import Supernet
 from nasrun.training.optimiser import OptimizerFactory
 
 
-class ProxylessSearcher(OneShotSearcher):
+class ProxylessSearcher(AlphaOptimiserSearcher):
     """Path-level binarisation (§3.2 of the paper), the memory-saving scheme: every step trains
     the shared weights on **one** path per mixed op, sampled from ``p = softmax(alpha)``, and
     updates the architecture parameters on a batch of the other half through **two** sampled
@@ -64,20 +63,8 @@ class ProxylessSearcher(OneShotSearcher):
         self.loss_fn = nn.CrossEntropyLoss()
         self.table: Any = None
 
-    def setup(
-        self, supernet: Supernet, weights: WeightOptimiser, seed: int, batch_size: int
-    ) -> None:
-        super().setup(supernet, weights, seed, batch_size)
-        self.a_opt = self.arch_optimizer(supernet.mixing_parameters())
-
-    def state_dict(self) -> dict[str, Any]:
-        return {"a_opt": self.a_opt.state_dict()}
-
-    def load_state_dict(self, state: dict[str, Any]) -> None:
-        self.a_opt.load_state_dict(state["a_opt"])
-
-    def derive(self) -> Arch:
-        return self.supernet.derive()
+    def trained_alphas(self, supernet: Supernet) -> list[nn.Parameter]:
+        return supernet.mixing_parameters()
 
     def score(self, data: SearchData) -> float:
         return accuracy(self.supernet, data.valid, arch=self.derive())

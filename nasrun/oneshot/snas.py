@@ -3,22 +3,21 @@
 from __future__ import annotations
 
 from functools import partial
-from typing import Any
 
 import torch
 from torch import nn
 from torch.utils.flop_counter import FlopCounterMode
 
 from nasrun.errors import NasrunError
-from nasrun.oneshot.base import Batch, OneShotSearcher, SearchData, accuracy
+from nasrun.oneshot.base import AlphaOptimiserSearcher, Batch, SearchData, accuracy
 from nasrun.oneshot.gumbel import gumbel_softmax
-from nasrun.spaces import Arch, Supernet
+from nasrun.spaces import Supernet
 from nasrun.training.optimiser import OptimizerFactory
 
 RESOURCES = ("flops", "params")
 
 
-class SnasSearcher(OneShotSearcher):
+class SnasSearcher(AlphaOptimiserSearcher):
     """Samples a relaxed one-hot choice per decision by Gumbel-softmax at a temperature that
     anneals exponentially (``tau_initial * tau_decay ** (epoch - 1)``) and trains the shared
     weights and the architecture distribution on the same loss in one backward pass (SNAS is
@@ -56,7 +55,6 @@ class SnasSearcher(OneShotSearcher):
 
     def setup(self, supernet: Supernet, weights, seed: int, batch_size: int) -> None:
         super().setup(supernet, weights, seed, batch_size)
-        self.a_opt = self.arch_optimizer(supernet.arch_parameters())
         self.costs: list[torch.Tensor] | None = None  # measured on the first batch's shape
 
     def tau(self) -> float:
@@ -79,17 +77,8 @@ class SnasSearcher(OneShotSearcher):
         self.a_opt.step()
         return loss
 
-    def derive(self) -> Arch:
-        return self.supernet.derive()
-
     def score(self, data: SearchData) -> float:
         return accuracy(self.supernet, data.valid, arch=self.derive())
-
-    def state_dict(self) -> dict[str, Any]:
-        return {"a_opt": self.a_opt.state_dict()}
-
-    def load_state_dict(self, state: dict[str, Any]) -> None:
-        self.a_opt.load_state_dict(state["a_opt"])
 
 
 def resource_cost(samples: list[torch.Tensor], costs: list[torch.Tensor]) -> torch.Tensor:
