@@ -15,7 +15,8 @@ from optuna.trial import FrozenTrial, TrialState
 
 from nasrun.errors import NasrunError
 
-FINISHED = (TrialState.COMPLETE, TrialState.PRUNED)
+COMPLETE = TrialState.COMPLETE
+FINISHED = (COMPLETE, TrialState.PRUNED)
 #: Trials that hold a place in the budget: every state but FAIL (a failed trial frees its place).
 CLAIMS = (TrialState.WAITING, TrialState.RUNNING, *FINISHED)
 #: How long a dead worker's failed trial keeps its place for the re-run Optuna queues after
@@ -63,27 +64,31 @@ class Budget:
         the trial budget (a run of ``trials=2`` in which every trial fails stops after 2)."""
         return min(self.max_consecutive_failures, self.trials or self.max_consecutive_failures)
 
-    def reached(self, study: optuna.Study) -> bool:
-        """Whether the study holds enough trials, or has spent enough cost, to stop."""
-        if self.trials is not None and finished(study) >= self.trials:
-            return True
-        if self.cost_s is None:
+    def reached(self, study: optuna.Study, trials: list[FrozenTrial] | None = None) -> bool:
+        """Whether the study holds enough trials, or has spent enough cost, to stop.
+        ``trials``: the study's trials, when the caller has just read them."""
+        if self.trials is None and self.cost_s is None:
             return False
-        complete = study.get_trials(deepcopy=False, states=(TrialState.COMPLETE,))
-        return sum(t.user_attrs.get("cost_s", 0.0) for t in complete) >= self.cost_s
+        trials = study.get_trials(deepcopy=False) if trials is None else trials
+        if self.trials is not None and finished(trials) >= self.trials:
+            return True
+        return self.cost_s is not None and spent(trials) >= self.cost_s
 
-    def turn(self, study: optuna.Study) -> Turn:
+    def turn(self, study: optuna.Study, trials: list[FrozenTrial] | None = None) -> Turn:
         """Whether this worker may start a trial, must wait, or is done.
 
         Many workers share one budget of ``trials`` places. The trials that hold them are the
         first ``trials`` of :func:`claims`, waiting ones included, so that every worker agrees
         on them without a lock; a trial beyond them is never run (:meth:`admits`).
         """
-        if self.reached(study):
+        if self.trials is None and self.cost_s is None:
+            return Turn.START  # only the run's wall clock, which the caller keeps
+        trials = study.get_trials(deepcopy=False) if trials is None else trials
+        if self.reached(study, trials):
             return Turn.DONE
         if self.trials is None:
             return Turn.START
-        admitted = claims(study)[: self.trials]
+        admitted = claims(study, trials)[: self.trials]
         if len(admitted) < self.trials or any(t.state == TrialState.WAITING for t in admitted):
             return Turn.START
         return Turn.WAIT
@@ -95,15 +100,15 @@ class Budget:
         (higher number) sees the earlier one here and steps back. Claims only ever leave the
         set by failing, so a trial admitted once stays within the budget.
         """
-        if self.trials is None:
-            return True
+        if self.trials is None or number < self.trials:
+            return True  # a trial's place is at most its number, and places are distinct
         held = claims(study)
         places = [place(t) for t in held]  # ascending: claims are sorted by place
         own = next((p for p, t in zip(places, held, strict=True) if t.number == number), number)
         return bisect.bisect_left(places, own) < self.trials
 
 
-def claims(study: optuna.Study) -> list[FrozenTrial]:
+def claims(study: optuna.Study, trials: list[FrozenTrial] | None = None) -> list[FrozenTrial]:
     """The trials that hold a place in the budget, in order of :func:`place`: every trial but
     failed ones, and a failed one whose re-run is about to be queued.
 
@@ -112,7 +117,7 @@ def claims(study: optuna.Study) -> list[FrozenTrial]:
     would then overshoot the budget (or, ranked last, never run). So a trial failed from outside
     (no ``fail_reason``: its process died) keeps its place while re-runs are left for it.
     """
-    trials = study.get_trials(deepcopy=False)
+    trials = study.get_trials(deepcopy=False) if trials is None else trials
     retries = _stale_retries(study)
     ranked = [(place(t), t) for t in trials]  # place() once per trial: this runs every turn
     latest = {rank: t.number for rank, t in ranked}  # trials come in number order
@@ -157,6 +162,11 @@ def _stale_retries(study: optuna.Study) -> float:
     return math.inf if limit is None else limit
 
 
-def finished(study: optuna.Study) -> int:
+def finished(trials: list[FrozenTrial]) -> int:
     """Trials that used their evaluation budget: complete ones and pruned ones."""
-    return len(study.get_trials(deepcopy=False, states=FINISHED))
+    return sum(t.state in FINISHED for t in trials)
+
+
+def spent(trials: list[FrozenTrial]) -> float:
+    """The summed ``cost_s`` of the complete trials (e.g. NAS-Bench-201's simulated seconds)."""
+    return sum(t.user_attrs.get("cost_s", 0.0) or 0.0 for t in trials if t.state == COMPLETE)

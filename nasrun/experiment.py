@@ -155,6 +155,9 @@ def config_digest(cfg: DictConfig) -> str:
     container = OmegaConf.to_container(cfg, resolve=True)
     for key in RUN_ONLY_KEYS:
         container.pop(key, None)
+    for group in ("search", "trainer"):  # compiled or eager, the same computation: it resumes
+        if isinstance(container.get(group), dict):
+            container[group].pop("compile", None)
     return hashlib.sha1(OmegaConf.to_yaml(OmegaConf.create(container)).encode()).hexdigest()[:10]
 
 

@@ -29,6 +29,7 @@ from nasrun.search.alpha_history import plot_alpha_history, write_alpha_history
 from nasrun.search.base import Search
 from nasrun.training import DivergedError, WeightOptimiser, count_flops, count_params
 from nasrun.training.optimiser import OptimizerFactory
+from nasrun.training.trainer import check_compile
 
 if TYPE_CHECKING:
     import optuna
@@ -69,6 +70,7 @@ class OneShotSearch(Search):
         grad_clip: float | None = 5.0,
         supernet: dict[str, Any] | None = None,
         checkpoint_dir: str = "outputs/checkpoints",
+        compile: bool | str = False,
         final_train: bool = False,
         order: int | None = None,
         hpo: Any = None,
@@ -89,6 +91,7 @@ class OneShotSearch(Search):
         )
         self.lr_min, self.grad_clip = lr_min, grad_clip
         self.supernet = dict(supernet or {})
+        self.compile = check_compile(compile, "search.compile")
         self.checkpoint_dir = Path(checkpoint_dir)
         self.final_train, self.seed = final_train, seed
         self.name = name or searcher.name
@@ -112,6 +115,8 @@ class OneShotSearch(Search):
     ) -> None:
         self.check(space, estimator)
         supernet = estimator.build_supernet(self.seed, **self.supernet)
+        if self.compile:
+            compile_in_place(supernet, self.compile)
         weights = WeightOptimiser(
             supernet.weight_parameters(), self.optimizer, self.grad_clip, self.epochs, self.lr_min
         )
@@ -233,3 +238,17 @@ def mean_entropy(supernet: Supernet) -> float:
         )
         entropies.append(-(p * p.clamp_min(1e-12).log()).sum(-1).mean().item())
     return sum(entropies) / max(1, len(entropies))
+
+
+def compile_in_place(supernet: torch.nn.Module, mode: bool | str, backend: str = "inductor") -> None:
+    """``torch.compile`` of the supernet's forward pass, in place: its parameters, state_dict
+    keys and checkpoints stay those of the eager supernet. A searcher that changes the active
+    path every step (GDAS, SPOS, ENAS, ProxylessNAS) recompiles per path until torch's cache
+    limit falls back to eager: compile suits the all-path mixing of DARTS and PC-DARTS."""
+    import torch._functorch.config as functorch_config
+
+    # Second-order DARTS backpropagates twice through one graph (retain_graph): compiled
+    # backward passes must keep their buffers instead of donating them for reuse.
+    functorch_config.donated_buffer = False
+    options = {} if mode is True or backend != "inductor" else {"mode": mode}
+    supernet.compile(backend=backend, **options)

@@ -217,7 +217,8 @@ class _Stopper:
         self.budget, self.recorder, self.failures, self.gave_up = budget, recorder, 0, False
 
     def __call__(self, study: optuna.Study, trial: optuna.trial.FrozenTrial) -> None:
-        self.recorder.finished(study, trial)
+        trials = study.get_trials(deepcopy=False)  # one read serves the display and the budget
+        self.recorder.finished(study, trial, trials)
         failed = trial.state == TrialState.FAIL
         self.failures = self.failures + 1 if failed else 0
         if failed:  # e.g. out of CUDA memory: the next trial gets the device back
@@ -229,7 +230,7 @@ class _Stopper:
                 "(see fail_reason in trials.csv)"
             )
             study.stop()
-        elif self.budget.turn(study) is not Turn.START:
+        elif self.budget.turn(study, trials) is not Turn.START:
             study.stop()
 
 

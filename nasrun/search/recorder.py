@@ -13,11 +13,12 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import optuna
+from optuna.trial import FrozenTrial
 
-from nasrun.budget import Budget, finished
+from nasrun.budget import Budget, finished, spent
 from nasrun.console import ProgressLog, RunProgress, progress_display
 
 if TYPE_CHECKING:
@@ -93,18 +94,16 @@ class Recorder:
     def record(self, trial: optuna.Trial, arch: Arch, result: Result) -> float | list[float]:
         """Writes ``arch`` and ``result`` on ``trial``; returns the objective value(s) to tell
         (several for a multi-objective study, each also recorded under its name)."""
-        trial.set_user_attr("arch", self.space.to_string(arch))
-        for key, value in result.metrics.items():
-            trial.set_user_attr(key, value)
+        attrs = {"arch": self.space.to_string(arch), **result.metrics}
         for field, key in RESULT_FIELDS.items():
             value = getattr(result, field)
             if value is not None:
-                trial.set_user_attr(key, value)
-        if self.goal is None:
-            return result.value
-        told, recorded = self.goal.tell(arch, result)
-        for key, value in recorded.items():
-            trial.set_user_attr(key, value)
+                attrs[key] = value
+        told: float | list[float] = result.value
+        if self.goal is not None:
+            told, recorded = self.goal.tell(arch, result)
+            attrs.update(recorded)
+        set_user_attrs(trial, attrs)
         return told
 
     def failed(self, trial: optuna.Trial, error: BaseException) -> None:
@@ -116,13 +115,18 @@ class Recorder:
         for tracker in self.trackers:
             tracker.epoch_done(self.trial_number, stats)
 
-    def finished(self, study: optuna.Study, trial: optuna.trial.FrozenTrial) -> None:
+    def finished(
+        self, study: optuna.Study, trial: FrozenTrial, trials: list[FrozenTrial] | None = None
+    ) -> None:
+        """Tells the trackers and the progress display; ``trials``: the study's trials now, when
+        the caller has them (one storage read per trial serves the budget and the display)."""
         for tracker in self.trackers:
             tracker.trial_finished(study, trial)
+        done = self._done(study, trials)
         if self.goal is not None and self.goal.multi:  # no one best value to show
-            self.progress.advance(self._done(study))
+            self.progress.advance(done)
             return
-        self.progress.trial_finished(study, trial, self._done(study))
+        self.progress.trial_finished(study, trial, done)
 
     def say(self, message: str) -> None:
         if self.verbose:
@@ -145,11 +149,32 @@ class Recorder:
             self._unit()
         ]
 
-    def _done(self, study: optuna.Study) -> float:
-        if not self._counting:  # a one-shot search counts its own epochs
-            return finished(study)
-        unit = self._unit()
-        if unit == "simulated s":  # what Budget.reached sums
-            complete = study.get_trials(deepcopy=False, states=(optuna.trial.TrialState.COMPLETE,))
-            return sum(t.user_attrs.get("cost_s", 0.0) or 0.0 for t in complete)
-        return finished(study) if unit == "trials" else time.monotonic() - self._started
+    def _done(self, study: optuna.Study, trials: list[FrozenTrial] | None = None) -> float:
+        unit = self._unit() if self._counting else "trials"  # a one-shot search: its epochs
+        if unit == "s":
+            return time.monotonic() - self._started
+        trials = study.get_trials(deepcopy=False) if trials is None else trials
+        return spent(trials) if unit == "simulated s" else finished(trials)
+
+
+def set_user_attrs(trial: optuna.Trial, attrs: dict[str, Any]) -> None:
+    """``trial.set_user_attr`` for each of ``attrs``, in one transaction on a database storage.
+
+    Optuna commits each attribute on its own: for a table look-up, whose trial takes
+    microseconds, those ~10 commits were most of a trial's time on SQLite. Where the storage's
+    internals are not the ones this was written against, it writes one by one as Optuna does.
+    """
+    storage = trial.storage
+    backend = getattr(storage, "_backend", storage)  # RDB storages come wrapped in a cache
+    write = getattr(backend, "_set_trial_attr_without_commit", None)
+    if isinstance(backend, optuna.storages.RDBStorage) and write is not None:
+        from optuna.storages._rdb import models
+        from optuna.storages._rdb.storage import _create_scoped_session
+
+        with _create_scoped_session(backend.scoped_session, True) as session:
+            for key, value in attrs.items():
+                write(session, models.TrialUserAttributeModel, trial._trial_id, key, value)
+        trial._cached_frozen_trial.user_attrs.update(attrs)  # what trial.set_user_attr keeps
+    else:
+        for key, value in attrs.items():
+            trial.set_user_attr(key, value)

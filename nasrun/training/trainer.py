@@ -73,6 +73,14 @@ def generator_on(device: torch.device, seed: int) -> torch.Generator:
     return torch.Generator(device=device).manual_seed(seed)
 
 
+def check_compile(value: bool | str | None, key: str) -> bool | str | None:
+    """``value`` if it is one of :data:`COMPILE_MODES`, else one ``NasrunError`` line."""
+    if value not in COMPILE_MODES:
+        modes = ", ".join(m for m in COMPILE_MODES if isinstance(m, str))
+        raise NasrunError(f"{key} must be true, false or a mode ({modes}), got {value!r}")
+    return value
+
+
 class Trainer:
     """SGD-style training with a cosine learning-rate schedule over ``epochs`` (SGDR without
     restarts, Loshchilov & Hutter, ICLR 2017).
@@ -109,11 +117,7 @@ class Trainer:
                 raise NasrunError(f"trainer.{key} must be an integer >= {least}, got {value!r}")
         if grad_clip is not None and not grad_clip > 0:
             raise NasrunError(f"trainer.grad_clip must be positive or null, got {grad_clip!r}")
-        if compile not in COMPILE_MODES:
-            modes = ", ".join(m for m in COMPILE_MODES if isinstance(m, str))
-            raise NasrunError(
-                f"trainer.compile must be true, false or a mode ({modes}), got {compile!r}"
-            )
+        check_compile(compile, "trainer.compile")
         if not 0 <= label_smoothing < 1:
             raise NasrunError(f"trainer.label_smoothing must be in [0, 1), got {label_smoothing!r}")
         self.epochs = epochs

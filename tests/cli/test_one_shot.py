@@ -58,3 +58,27 @@ def test_killed_darts_resumes_and_ends_like_an_uninterrupted_run(tmp_path):
     # The last epoch, trained after the resume, matches the uninterrupted run exactly.
     last, reference_last = trials.iloc[-1], reference_trials.iloc[-1]
     assert (last["arch"], last["value"]) == (reference_last["arch"], reference_last["value"])
+
+
+def test_a_bad_compile_value_is_one_line(tmp_path):
+    proc = run_cli(tmp_path, *DARTS, "search.compile=fast", check=False)
+    assert proc.returncode != 0 and "Traceback" not in proc.stderr
+    assert "search.compile must be true, false or a mode" in proc.stderr
+
+
+def test_a_compiled_supernet_keeps_its_weights_outputs_and_study(tmp_path):
+    import torch
+
+    from nasrun.search.one_shot import compile_in_place
+    from tests.conftest import make_experiment
+
+    eager = make_experiment(tmp_path, *DARTS[len(TINY) :])
+    compiled = make_experiment(tmp_path, *DARTS[len(TINY) :], "search.compile=true", run="c")
+    assert compiled.study.study_name == eager.study.study_name  # a compiled run resumes it
+    net = eager.estimator.build_supernet(0)
+    keys, x = list(net.state_dict()), torch.randn(2, 1, 8, 8)
+    with torch.no_grad():
+        expected = net(x)
+        compile_in_place(net, True, backend="aot_eager")  # no code generation: fast on CPU
+        assert list(net.state_dict()) == keys
+        assert torch.allclose(net(x), expected, atol=1e-5)
