@@ -240,7 +240,9 @@ def mean_entropy(supernet: Supernet) -> float:
     return sum(entropies) / max(1, len(entropies))
 
 
-def compile_in_place(supernet: torch.nn.Module, mode: bool | str, backend: str = "inductor") -> None:
+def compile_in_place(
+    supernet: torch.nn.Module, mode: bool | str, backend: str = "inductor"
+) -> None:
     """``torch.compile`` of the supernet's forward pass, in place: its parameters, state_dict
     keys and checkpoints stay those of the eager supernet. A searcher that changes the active
     path every step (GDAS, SPOS, ENAS, ProxylessNAS) recompiles per path until torch's cache
