@@ -13,13 +13,14 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import optuna
 from optuna.trial import FrozenTrial
 
 from nasrun.budget import Budget, finished, spent
 from nasrun.console import ProgressLog, RunProgress, progress_display
+from nasrun.search.user_attrs import set_user_attrs
 
 if TYPE_CHECKING:
     from nasrun.estimators import Result
@@ -155,26 +156,3 @@ class Recorder:
             return time.monotonic() - self._started
         trials = study.get_trials(deepcopy=False) if trials is None else trials
         return spent(trials) if unit == "simulated s" else finished(trials)
-
-
-def set_user_attrs(trial: optuna.Trial, attrs: dict[str, Any]) -> None:
-    """``trial.set_user_attr`` for each of ``attrs``, in one transaction on a database storage.
-
-    Optuna commits each attribute on its own: for a table look-up, whose trial takes
-    microseconds, those ~10 commits were most of a trial's time on SQLite. Where the storage's
-    internals are not the ones this was written against, it writes one by one as Optuna does.
-    """
-    storage = trial.storage
-    backend = getattr(storage, "_backend", storage)  # RDB storages come wrapped in a cache
-    write = getattr(backend, "_set_trial_attr_without_commit", None)
-    if isinstance(backend, optuna.storages.RDBStorage) and write is not None:
-        from optuna.storages._rdb import models
-        from optuna.storages._rdb.storage import _create_scoped_session
-
-        with _create_scoped_session(backend.scoped_session, True) as session:
-            for key, value in attrs.items():
-                write(session, models.TrialUserAttributeModel, trial._trial_id, key, value)
-        trial._cached_frozen_trial.user_attrs.update(attrs)  # what trial.set_user_attr keeps
-    else:
-        for key, value in attrs.items():
-            trial.set_user_attr(key, value)
