@@ -33,7 +33,7 @@ def run_script(name: str, *args: str, cwd: Path) -> str:
 
 def test_bench_overhead_compares_nasrun_with_a_plain_optuna_loop(tmp_path, nb201_dir):
     out = run_script("bench_overhead.py", "--trials", "10", f"--data-dir={nb201_dir}", cwd=tmp_path)
-    assert "plain optuna loop" in out and "nasrun run" in out
+    assert "optuna, bare" in out and "optuna, same record" in out and "nasrun run" in out
     assert RATIO.search(out.splitlines()[-1]), out
 
 
