@@ -3,6 +3,7 @@ ICLR 2019)."""
 
 from __future__ import annotations
 
+import math
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -11,9 +12,13 @@ import torch
 from torch import nn
 
 from nasrun.errors import NasrunError
-from nasrun.oneshot.base import AlphaOptimiserSearcher, Batch, SearchData, accuracy
+from nasrun.oneshot.base import AlphaOptimiserSearcher, Batch, SearchData
+from nasrun.oneshot.spos import recalibrated_accuracy
 from nasrun.spaces import Supernet
 from nasrun.training.optimiser import OptimizerFactory
+
+#: How the latency enters the architecture loss (see :class:`ProxylessSearcher`).
+LATENCY_LOSSES = ("absolute", "add_linear", "mul_log")
 
 
 class ProxylessSearcher(AlphaOptimiserSearcher):
@@ -24,18 +29,32 @@ class ProxylessSearcher(AlphaOptimiserSearcher):
     then shifted so that the other paths' probabilities stay as they were). Peak memory is that
     of about one path, not of all of them as in DARTS.
 
-    The hardware term (§3.3): the expected latency ``E[LAT]`` from the space's latency table
-    (:meth:`nasrun.costs.LatencyTable.expected_ms`, differentiable in ``p``) enters the
-    architecture loss as ``latency_weight * |E[LAT] - target_ms| / target_ms``: a two-sided
-    form of the paper's ``lambda * E[LAT]`` that settles at the target instead of pushing the
-    latency ever lower (the paper reaches a target by tuning lambda). ``target_ms=None`` leaves
-    the term out, as it is on a space without a latency table. ``latency_of="derived"`` puts
-    the argmax network's latency in the term instead of ``E[LAT]`` (one-hot in value, the
-    gradient of ``E[LAT]``: straight-through), so the network the search derives, not the
-    mixture, lands on the target. ``warmup_epochs`` train the weights alone first (the paper's
-    warm-up). The table is measured on
-    ``latency_device`` (cached under ``output_root``) on the first step, at the batch's input
-    shape.
+    The hardware term (§3.3) takes the expected latency ``E[LAT]`` from the space's latency
+    table (:meth:`nasrun.costs.LatencyTable.expected_ms`, differentiable in ``p``);
+    ``latency_loss`` says how it enters the architecture loss ``CE``:
+
+    - ``absolute`` (default): ``CE + latency_weight * |LAT - target_ms| / target_ms``, a
+      two-sided form of the authors' ``add#linear`` (TuNAS' absolute reward, Bender et al.,
+      CVPR 2020) that settles at the target instead of pushing the latency ever lower;
+    - ``add_linear``: ``CE + latency_weight * (LAT - target_ms) / target_ms``, the released
+      code's ``add#linear`` (mit-han-lab/proxylessnas, ``search/nas_manager.py``; its lambda
+      defaults to 0.1 in ``imagenet_arch_search.py``), the paper's ``lambda * E[LAT]`` scaled
+      by the target;
+    - ``mul_log``: ``latency_weight * CE * (log(LAT) / log(target_ms)) ** latency_beta``, the
+      released ``mul#log`` (its default there, with alpha 0.2 and beta 0.3), which needs a
+      target above 1 ms: ``log(target_ms)`` is the divisor.
+
+    The two released forms lower the latency as far as accuracy lets them (the paper reaches a
+    latency by tuning lambda); only ``absolute`` aims at ``target_ms``. ``target_ms=None``
+    leaves the term out, as it is on a space without a latency table. ``latency_of="derived"``
+    puts the argmax network's latency in the term as ``LAT`` instead of ``E[LAT]`` (one-hot in
+    value, the gradient of ``E[LAT]``: straight-through), so the network the search derives,
+    not the mixture, lands on the target. ``warmup_epochs`` train the weights alone first (the
+    paper's warm-up: 40 epochs before the 120 of the search, each path drawn from the uniform
+    initial ``p``). The derived network is scored with batch-norm statistics of its own (the
+    released code validates it in training mode), so that a path the running averages lag
+    behind does not score at chance. The table is measured on ``latency_device`` (cached under
+    ``output_root``) on the first step, at the batch's input shape.
     """
 
     name = "proxyless"
@@ -50,9 +69,24 @@ class ProxylessSearcher(AlphaOptimiserSearcher):
         arch_optimizer: OptimizerFactory | None = None,
         latency_of: str = "expected",
         warmup_epochs: int = 0,
+        latency_loss: str = "absolute",
+        latency_beta: float = 0.3,
     ) -> None:
         if latency_of not in ("expected", "derived"):
             raise NasrunError("search.searcher.latency_of is expected or derived")
+        if latency_loss not in LATENCY_LOSSES:
+            raise NasrunError(
+                f"search.searcher.latency_loss is one of {', '.join(LATENCY_LOSSES)}, "
+                f"got {latency_loss}"
+            )
+        if target_ms is not None and target_ms <= 0:
+            raise NasrunError(f"search.target_ms must be positive, got {target_ms}")
+        if latency_loss == "mul_log" and target_ms is not None and target_ms <= 1:
+            raise NasrunError(
+                "search.searcher.latency_loss=mul_log divides by log(target_ms): "
+                f"it needs a target above 1 ms, got {target_ms}"
+            )
+        self.latency_loss, self.latency_beta = latency_loss, latency_beta
         self.latency_of = latency_of
         self.warmup_epochs = warmup_epochs  # the paper trains the weights alone first
         self.target_ms, self.latency_weight = target_ms, latency_weight
@@ -67,7 +101,7 @@ class ProxylessSearcher(AlphaOptimiserSearcher):
         return supernet.mixing_parameters()
 
     def score(self, data: SearchData) -> float:
-        return accuracy(self.supernet, data.valid, arch=self.derive())
+        return recalibrated_accuracy(self.supernet, self.derive(), data.weights, data.valid)
 
     def step(
         self, batch: Batch, arch_batch: Batch | None, generator: torch.Generator
@@ -87,7 +121,7 @@ class ProxylessSearcher(AlphaOptimiserSearcher):
         loss = self.loss_fn(self.supernet.mixed_forward(x, mixes, active), y)
         latency = self.expected_latency(x)
         if latency is not None:
-            loss = loss + self.latency_weight * (latency - self.target_ms).abs() / self.target_ms
+            loss = self.with_latency(loss, latency)
         self.a_opt.zero_grad(set_to_none=True)
         loss.backward()
         self.a_opt.step()
@@ -96,6 +130,16 @@ class ProxylessSearcher(AlphaOptimiserSearcher):
         with torch.no_grad():  # the other paths keep their probabilities (the paper's rescale)
             for alpha, on, mass in zip(alphas, active, before, strict=True):
                 _restore_pair_mass(alpha, on, mass)
+
+    def with_latency(self, ce: torch.Tensor, latency: torch.Tensor) -> torch.Tensor:
+        """The architecture loss: ``ce`` with the latency term of ``latency_loss``."""
+        target, weight = self.target_ms, self.latency_weight
+        if self.latency_loss == "absolute":
+            return ce + weight * (latency - target).abs() / target
+        if self.latency_loss == "add_linear":
+            return ce + weight * (latency - target) / target
+        ratio = torch.log(latency) / math.log(target)  # below 1 ms the log turns negative
+        return weight * ce * ratio.clamp_min(1e-6) ** self.latency_beta
 
     def expected_latency(self, x: torch.Tensor) -> torch.Tensor | None:
         """``E[LAT]`` in ms under ``softmax(alpha)`` (None without a target or a table)."""

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import optuna
@@ -12,7 +12,11 @@ from optuna.trial import FrozenTrial
 from nasrun.samplers._base import NasrunSampler
 from nasrun.samplers._distributions import Encoding, trial_rng
 from nasrun.samplers._history import proposed_tokens, scored_trials
+from nasrun.samplers._predictor_encoding import ENCODINGS, featuriser
 from nasrun.samplers._surrogate import SurrogateCache
+
+if TYPE_CHECKING:
+    from nasrun.spaces import SearchSpace
 
 ACQUISITIONS = ("its", "ucb", "mean")
 
@@ -28,7 +32,10 @@ class PredictorSampler(NasrunSampler):
     BANANAS' mutation on NAS-Bench-201), drop those already in the study, and propose the one
     the acquisition ranks first: independent Thompson sampling (``its``, BANANAS' choice: one
     draw from each candidate's normal of ensemble mean and spread), ``ucb`` (mean + ``ucb_beta``
-    x spread) or the plain ``mean``.
+    x spread) or the plain ``mean``. The predictor reads the ``one_hot`` token encoding (on a
+    cell space, the op on each edge) or BANANAS' ``path`` encoding
+    (:class:`~nasrun.samplers._predictor_encoding.PathEncoding`; cell spaces with nodeI_inJ
+    edges, i.e. nb201).
 
     The predictor is a function of the study's complete trials and the seed, so a restarted run
     or a second worker continues the same search; threads share one fit under the lock.
@@ -36,6 +43,7 @@ class PredictorSampler(NasrunSampler):
 
     def __init__(
         self,
+        space: SearchSpace | None = None,
         n_initial: int = 10,
         n_candidates: int = 100,
         n_parents: int = 10,
@@ -45,15 +53,25 @@ class PredictorSampler(NasrunSampler):
         hidden: int = 32,
         epochs: int = 200,
         n_bins: int = 10,
+        encoding: str = "one_hot",
         seed: int | None = None,
     ) -> None:
         if acquisition not in ACQUISITIONS:
             raise ValueError(f"acquisition must be one of {', '.join(ACQUISITIONS)}")
+        if encoding not in ENCODINGS:
+            raise ValueError(f"encoding must be one of {', '.join(ENCODINGS)}")
+        if space is not None:  # refuse a space the encoding cannot read before any trial runs
+            featuriser(
+                encoding,
+                [d.name for d in space.decisions],
+                [len(d.choices) for d in space.decisions],
+            )
         if n_initial < 2 or n_candidates < 1 or n_parents < 1:
             raise ValueError("need n_initial >= 2, n_candidates >= 1 and n_parents >= 1")
         super().__init__(seed)
         self.n_initial, self.n_candidates, self.n_parents = n_initial, n_candidates, n_parents
         self.acquisition, self.ucb_beta, self.n_bins = acquisition, ucb_beta, n_bins
+        self.encoding = encoding
         self._surrogate = SurrogateCache(n_members=n_members, hidden=hidden, epochs=epochs)
 
     def sample_relative(
@@ -74,7 +92,8 @@ class PredictorSampler(NasrunSampler):
             return {}
         key = tuple(t.number for t, _ in scored)
         with self._lock:
-            self._surrogate.fit(key, rows, rewards, encoding.sizes, self._seed)
+            features = featuriser(self.encoding, encoding.names, encoding.sizes)
+            self._surrogate.fit(key, rows, rewards, encoding.sizes, self._seed, features)
             mean, std = self._surrogate.predict(candidates, encoding.sizes)
         return encoding.decode(
             candidates[int(np.argmax(self._score(mean, std, rng)))].tolist(), rng

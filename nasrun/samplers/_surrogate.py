@@ -2,13 +2,17 @@
 
 An ensemble of small MLPs on the one-hot encoding of a trial's tokens (for a cell space, the
 op on each edge: the adjacency/one-hot encoding that White et al., "How Powerful are Performance
-Predictors in NAS?" (NeurIPS 2021), find as good as path encodings on NAS-Bench-201), as in
+Predictors in NAS?" (NeurIPS 2021), find as good as path encodings on NAS-Bench-201; predictor
+search can give it BANANAS' path encoding instead, :mod:`nasrun.samplers._predictor_encoding`), as in
 BANANAS (White et al., AAAI 2021): each member has its own initialisation, the spread of their
 predictions is the uncertainty an acquisition function reads. The members are trained together
 as one batched network, so the ensemble costs one small network's steps.
 """
 
 from __future__ import annotations
+
+import functools
+from collections.abc import Callable
 
 import numpy as np
 import torch
@@ -86,14 +90,23 @@ class SurrogateCache:
         self._predictor: EnsemblePredictor | None = None
 
     def fit(
-        self, key: tuple, rows: np.ndarray, rewards: np.ndarray, sizes: list[int], seed: int
+        self,
+        key: tuple,
+        rows: np.ndarray,
+        rewards: np.ndarray,
+        sizes: list[int],
+        seed: int,
+        features: Callable[[np.ndarray], np.ndarray] | None = None,
     ) -> EnsemblePredictor:
+        """Fits on ``features(rows)`` (default: the one-hot encoding of the token rows)."""
         key = (key, tuple(sizes), seed)
         if key != self._key or self._predictor is None:
+            self._features = features or functools.partial(one_hot, sizes=sizes)
             self._predictor = EnsemblePredictor(seed=seed, **self.settings)
-            self._predictor.fit(one_hot(rows, sizes), rewards)
+            self._predictor.fit(self._features(rows), rewards)
             self._key = key
         return self._predictor
 
     def predict(self, rows: np.ndarray, sizes: list[int]) -> tuple[np.ndarray, np.ndarray]:
-        return self._predictor.predict(one_hot(rows, sizes))
+        """The fitted ensemble's mean and spread on token ``rows``, encoded as at fit time."""
+        return self._predictor.predict(self._features(rows))

@@ -51,7 +51,8 @@ class OneShotSearch(Search):
     batches of ``batch_size`` from one half of the training split (the other half is the
     architecture's). ``supernet`` holds options of the space's supernet (PC-DARTS'
     ``partial_channels``). ``order`` repeats a gradient searcher's order at the top of the
-    config (``search.order=2``). ``final_train`` is read by ``nasrun``, which then trains the
+    config (``search.order=2``), ``target_ms`` ProxylessNAS' latency target
+    (``search.target_ms=5``). ``final_train`` is read by ``nasrun``, which then trains the
     last derived architecture afterwards. The run's length is ``epochs``; ``budget.seconds``
     stops it early after a finished epoch.
     """
@@ -73,6 +74,7 @@ class OneShotSearch(Search):
         compile: bool | str = False,
         final_train: bool = False,
         order: int | None = None,
+        target_ms: float | None = None,
         hpo: Any = None,
         seed: int = 0,
         name: str | None = None,
@@ -84,6 +86,11 @@ class OneShotSearch(Search):
         if order is not None and order != getattr(searcher, "order", None):
             raise NasrunError(
                 f"search.order={order} differs from the searcher's order; set search.order only"
+            )
+        if target_ms is not None and target_ms != getattr(searcher, "target_ms", None):
+            raise NasrunError(
+                f"search.target_ms={target_ms} differs from the searcher's latency target; "
+                "set search.target_ms only"
             )
         self.searcher, self.epochs, self.batch_size = searcher, epochs, batch_size
         self.optimizer = optimizer or partial(

@@ -3,10 +3,13 @@ the latency term that pulls the expected latency to the target."""
 
 from __future__ import annotations
 
+import math
+
 import pytest
 import torch
 
 from nasrun.config import compose, instantiate
+from nasrun.errors import NasrunError
 from nasrun.oneshot.proxyless import ProxylessSearcher, sample_paths
 from nasrun.training import WeightOptimiser
 
@@ -86,3 +89,72 @@ def test_the_latency_term_pulls_the_expected_latency_to_the_target(parts):
         ends[name] = float(searcher.expected_latency(x).detach())
         assert abs(ends[name] - searcher.target_ms) < abs(start - searcher.target_ms)
     assert ends["low"] < ends["high"]
+
+
+def _derived_ms(parts, target_ms, steps=12):
+    """The predicted latency of the network the searcher derives from the same random alphas
+    before (first) and after ``steps`` architecture steps toward ``target_ms``, with the derived
+    network's latency in the term (``latency_of="derived"``, as in configs/search/proxyless.yaml).
+    """
+    searcher, net, data = _searcher(parts, target_ms)
+    searcher.latency_of = "derived"
+    with torch.no_grad():  # a mid-range network to start from, not the all-first-choices one
+        generator = torch.Generator().manual_seed(3)
+        for alpha in net.mixing_parameters():
+            alpha.copy_(0.1 * torch.randn(alpha.shape, generator=generator))
+    x, y = data.train.x[:32], data.train.y[:32]
+    table = searcher._latency_table(tuple(x.shape[1:]))
+    before = table.predict(net.derive())
+    generator = torch.Generator().manual_seed(0)
+    for _ in range(steps):
+        searcher.arch_step(x, y, generator)
+    return before, table.predict(net.derive())
+
+
+def test_a_lower_target_derives_a_faster_network_and_each_moves_toward_its_target(parts):
+    start, _ = _derived_ms(parts, 1.0, steps=0)
+    low, high = 0.7 * start, 1.3 * start
+    _, at_low = _derived_ms(parts, low)
+    _, at_high = _derived_ms(parts, high)
+    assert at_low < start < at_high
+    assert abs(at_low - low) < abs(start - low) and abs(at_high - high) < abs(start - high)
+
+
+def test_search_target_ms_is_the_searchers_target(compose_config):
+    base = ["space=mobilenet", "search=proxyless", "device=cpu"]
+    for overrides, expected in (
+        (["search.target_ms=5"], 5),  # the issue's command line
+        (["search.searcher.target_ms=4"], 4),  # the searcher's own key works too
+        ([], None),
+    ):
+        cfg = compose_config(*base, *overrides)
+        search = instantiate(cfg.search, "search", seed=0, hpo=None)
+        assert search.searcher.target_ms == expected
+    cfg = compose_config(*base, "search.target_ms=5", "search.searcher.target_ms=4")
+    with pytest.raises(NasrunError, match="search.target_ms=5 differs"):
+        instantiate(cfg.search, "search", seed=0, hpo=None)
+
+
+@pytest.mark.parametrize(
+    ("options", "message"),
+    [
+        ({"latency_loss": "square"}, "latency_loss is one of absolute, add_linear, mul_log"),
+        ({"latency_loss": "mul_log", "target_ms": 0.8}, "needs a target above 1 ms"),
+        ({"target_ms": -1.0}, "must be positive"),
+    ],
+)
+def test_bad_latency_settings_are_refused_in_one_line(options, message):
+    with pytest.raises(NasrunError, match=message):
+        ProxylessSearcher(**options)
+
+
+def test_the_released_loss_forms(parts):
+    searcher = _searcher(parts, 4.0)[0]
+    ce, latency = torch.tensor(2.0), torch.tensor(5.0)
+    searcher.latency_weight, searcher.latency_loss = 0.1, "add_linear"
+    assert float(searcher.with_latency(ce, latency)) == pytest.approx(2.0 + 0.1 * 1.0 / 4.0)
+    searcher.latency_weight, searcher.latency_loss = 0.2, "mul_log"
+    expected = 0.2 * 2.0 * (math.log(5.0) / math.log(4.0)) ** 0.3
+    assert float(searcher.with_latency(ce, latency)) == pytest.approx(expected)
+    searcher.latency_weight, searcher.latency_loss = 1.0, "absolute"
+    assert float(searcher.with_latency(ce, torch.tensor(3.0))) == pytest.approx(2.25)

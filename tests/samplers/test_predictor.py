@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
 import optuna
 import pytest
 
 from nasrun.config import compose
+from nasrun.errors import NasrunError
 from nasrun.experiment import Experiment
 from nasrun.samplers import PredictorSampler
+from nasrun.samplers._predictor_encoding import PathEncoding
 from nasrun.samplers._surrogate import EnsemblePredictor
-from nasrun.spaces import NB201Space
+from nasrun.spaces import ChainSpace, NB201Space
+from nasrun.spaces.nb201.ops import OPS
 from tests.conftest import make_experiment
 
 optuna.logging.set_verbosity(optuna.logging.WARNING)
@@ -23,8 +28,10 @@ def objective(trial: optuna.Trial) -> float:
     return sum((1 + i / 10) * SCORE.get(op, 1.0) for i, op in enumerate(SPACE.suggest(trial)))
 
 
-def _study(seed: int, acquisition: str = "its") -> optuna.Study:
-    sampler = PredictorSampler(n_initial=5, epochs=50, acquisition=acquisition, seed=seed)
+def _study(seed: int, acquisition: str = "its", encoding: str = "one_hot") -> optuna.Study:
+    sampler = PredictorSampler(
+        n_initial=5, epochs=50, acquisition=acquisition, encoding=encoding, seed=seed
+    )
     return optuna.create_study(direction="maximize", sampler=sampler)
 
 
@@ -41,9 +48,32 @@ def test_the_ensemble_learns_a_function_and_is_unsure_away_from_its_data():
     assert np.array_equal(mean, again)  # same data and seed: the same predictor
 
 
-@pytest.mark.parametrize("acquisition", ["its", "ucb"])
-def test_after_the_random_start_each_trial_is_a_new_mutant_of_a_best_trial(acquisition):
-    study = _study(0, acquisition)
+def test_the_path_encoding_is_naslibs_for_nb201():
+    names = sorted(d.name for d in SPACE.decisions)  # the order an Encoding sees them in
+    encode = PathEncoding(names, [len(OPS)] * len(names))
+    # NASLib's nasbench201 encode_paths: the paths input->output over edges (in NB201's string
+    # order) [3], [0, 4], [1, 5], [0, 2, 5]; 5 + 5**2 + 5**3 features, one path's ops in base 5.
+    assert encode.paths == [[3], [0, 4], [1, 5], [0, 2, 5]]
+    tokens = np.array([[1, 2, 3, 4, 0, 1]])
+    expected = {0 + 4, 5 + 1 + 0 * 5, 5 + 2 + 1 * 5, 30 + 1 + 3 * 5 + 1 * 25}  # = 4, 6, 12, 71
+    assert set(np.flatnonzero(encode(tokens)[0])) == expected
+    every_cell = np.array(list(itertools.product(range(len(OPS)), repeat=len(names))))
+    features = encode(every_cell)
+    assert features.shape == (5**6, 155)
+    assert len({row.tobytes() for row in features}) == 5**6  # no two cells look the same
+
+
+def test_path_encoding_is_refused_in_one_line_for_a_space_without_cell_edges(tmp_path):
+    with pytest.raises(NasrunError, match="encoding=path needs a cell space") as error:
+        PredictorSampler(space=ChainSpace(), encoding="path")
+    assert "\n" not in str(error.value)
+    with pytest.raises(NasrunError, match="encoding=path"):  # before any trial is trained
+        make_experiment(tmp_path, "search=predictor", "search.sampler.encoding=path").run()
+
+
+@pytest.mark.parametrize(("acquisition", "encoding"), [("its", "one_hot"), ("ucb", "path")])
+def test_after_the_random_start_each_trial_is_a_new_mutant_of_a_best_trial(acquisition, encoding):
+    study = _study(0, acquisition, encoding)
     study.optimize(objective, n_trials=20)
     trials = study.trials
     assert len({tuple(t.params.values()) for t in trials[5:]}) == 15
@@ -64,17 +94,12 @@ def test_it_beats_random_search_on_average():
     assert sum(s.best_value for s in guided) > sum(s.best_value for s in rand)
 
 
-def test_it_runs_on_chain_from_the_config_and_resumes_its_study(tmp_path):
-    args = ("search=predictor", "search.sampler.n_initial=2", "study=guided")
-    make_experiment(tmp_path, *args, "budget.trials=3").run()
-    summary = make_experiment(tmp_path, *args, "budget.trials=5", run="again").run()
-    assert summary["n_complete"] == 5
-
-
-def test_it_runs_on_nb201_tables(tmp_path, nb201_dir):
+@pytest.mark.parametrize("encoding", ["one_hot", "path"])
+def test_it_runs_on_nb201_tables(tmp_path, nb201_dir, encoding):
     cfg = compose(
         "experiment=nb201_cifar10",
         "search=predictor",
+        f"search.sampler.encoding={encoding}",
         f"data_dir={nb201_dir}",
         "budget.cost_s=null",
         "budget.trials=15",
