@@ -48,6 +48,13 @@ def main() -> None:
     parser.add_argument("--random", nargs="*", type=Path, default=[])
     parser.add_argument("--png", type=Path, default=Path("automl_zero_progress.png"))
     parser.add_argument("--title", default="AutoML-Zero, scalar linear regression")
+    parser.add_argument(
+        "--at",
+        nargs="*",
+        type=int,
+        default=[250_000, 500_000, 1_000_000],
+        help="individuals at which to compare the searches: runs solved within that many",
+    )
     args = parser.parse_args()
     curves, rows = {}, []
     for label, paths in (("evolution", args.evolution), ("random search", args.random)):
@@ -63,7 +70,32 @@ def main() -> None:
         if len(ok):
             print(f"; median to solution {ok['cpu_s'].median():.0f} CPU-s, "
                   f"{ok['wall_s'].median():.0f} s wall, {ok['individuals'].median():.0f} individuals", end="")  # fmt: skip
+    print("\n\n" + markdown_table(solved_within(table, curves, args.at)))
     print(f"\nwrote {args.png}")
+
+
+def solved_within(table: pd.DataFrame, curves: dict, counts: list[int]) -> pd.DataFrame:
+    """Per search, how many runs solved the task within each number of individuals, and how
+    many ran that far (a run stopped earlier unsolved says nothing about that count)."""
+    rows = []
+    for label, frames in curves.items():
+        runs = table[table["search"] == label]
+        for n in counts:
+            within = (runs["individuals"] <= n) & runs["solved"]
+            # A run counts at n if it got that far, or solved the task before it.
+            ran = [
+                int(f["individuals"].max()) >= n or w for f, w in zip(frames, within, strict=True)
+            ]
+            best = [f.loc[f["individuals"] <= n, "best_fitness"].max() for f in frames]
+            rows.append(
+                {
+                    "search": label,
+                    "individuals": n,
+                    "solved": f"{int(within.sum())} of {sum(ran)}",
+                    "median best fitness": round(float(pd.Series(best).median()), 4),
+                }
+            )
+    return pd.DataFrame(rows)
 
 
 if __name__ == "__main__":
