@@ -36,7 +36,7 @@ def end_line(experiment: Experiment) -> str:
     open the study in optuna-dashboard and the ``optuna`` CLI and retrain the best network."""
     study, run_dir = experiment.study, experiment.recorder.run_dir
     storage = str(experiment.info["storage"])  # already the form the dashboard reads
-    made = ("summary.md", "trials.csv", BEST_ARCH, "model/")
+    made = ("summary.md", "trials.csv", BEST_ARCH, "pareto/", "model/")
     files = ", ".join(f for f in made if (run_dir / f).exists())
     label = console.job_label  # set when the run starts (a sweep's job)
     lines = [f"{label}nasrun: results in {run_dir}/ ({files or 'nothing written'})"]
@@ -49,6 +49,10 @@ def end_line(experiment: Experiment) -> str:
         )
     if (run_dir / BEST_ARCH).exists():
         rows["retrain"] = f"nasrun-train arch={shlex.quote(str(run_dir / BEST_ARCH))}"
+    elif (run_dir / "pareto").is_dir():  # a multi-objective run: one file per front member
+        rows["retrain"] = (
+            f"nasrun-train arch={shlex.quote(str(run_dir / 'pareto'))}/arch_<trial>.json"
+        )
     width = max(map(len, rows))
     lines += [f"{label}  {key:<{width}}  {value}" for key, value in rows.items() if value]
     return "\n".join(lines)

@@ -23,6 +23,19 @@ if TYPE_CHECKING:
     from nasrun.spaces import Arch, SearchSpace
 
 COSTS = ("params", "flops", "size_bytes", "latency_ms")
+#: The user attribute (and type) a cost is recorded as, as the recorder records the Result's:
+#: ``n_params`` (``params`` would sit beside Optuna's ``params_*`` columns in
+#: ``study.trials_dataframe()``; trials.csv says ``params``); counts are whole numbers.
+ATTRIBUTES = {"params": ("n_params", int), "flops": ("flops", int)}
+
+
+def recorded(values: dict[str, float]) -> dict[str, float]:
+    """``values`` by cost or score name -> the same by the user attribute each is recorded as."""
+    renamed = {}
+    for name, value in values.items():
+        key, kind = ATTRIBUTES.get(name, (name, float))
+        renamed[key] = kind(value)
+    return renamed
 
 
 class Costs:

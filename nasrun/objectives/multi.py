@@ -13,7 +13,7 @@ import optuna
 from nasrun.errors import NasrunError
 from nasrun.estimators.base import Objective
 from nasrun.objectives.base import SearchObjective, refuse_one_shot
-from nasrun.objectives.costs import Costs
+from nasrun.objectives.costs import Costs, recorded
 from nasrun.study import _check_definition, study_name
 
 if TYPE_CHECKING:
@@ -26,7 +26,8 @@ MULTI_OBJECTIVE_SAMPLERS = ("NSGAIISampler", "NSGAIIISampler", "TPESampler", "Ra
 
 class MultiObjective(SearchObjective):
     """Maximise the estimator's score and minimise each of ``costs`` (``params``, ``flops``,
-    ``size_bytes``, ``latency_ms``); every objective is recorded under its name."""
+    ``size_bytes``, ``latency_ms``); every objective is recorded under its name (``params``
+    as ``n_params``, as in every run), and the study names its values (optuna-dashboard's axes)."""
 
     def __init__(
         self, costs: Sequence[str] = ("flops",), latency: Mapping[str, Any] | None = None
@@ -59,7 +60,7 @@ class MultiObjective(SearchObjective):
 
     def tell(self, arch: Arch, result: Result) -> tuple[list[float], dict[str, float]]:
         values = [result.value] + [self.costs(c, arch, result) for c in self.cost_names]
-        return values, dict(zip(self.names, values, strict=True))
+        return values, recorded(dict(zip(self.names, values, strict=True)))
 
     def check(self, search: Any) -> None:
         refuse_one_shot(search, "multi")
@@ -85,6 +86,10 @@ class MultiObjective(SearchObjective):
                 f"{self.directions}; pick another study name"
             )
         _check_definition(study, dict(definition))
+        if study.metric_names != self.names:  # "Objective 0", "Objective 1" without them
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
+                study.set_metric_names(self.names)
         return study
 
     def write_results(
@@ -94,6 +99,10 @@ class MultiObjective(SearchObjective):
         info: Mapping[str, Any],
         arch_params: Sequence[str] = (),
     ) -> dict[str, Any]:
-        from nasrun.report.pareto import write_pareto_results
+        """trials.csv, summary.json and summary.md with the Pareto set, and each of its
+        architectures as ``pareto/arch_<trial>.json`` (``nasrun-train arch=<file>`` retrains it)."""
+        from nasrun.report.pareto import write_pareto_archs, write_pareto_results
 
-        return write_pareto_results(run_dir, study, info, self.summary(), arch_params)
+        summary = write_pareto_results(run_dir, study, info, self.summary(), arch_params)
+        write_pareto_archs(run_dir, self.costs.space, study, summary)
+        return summary

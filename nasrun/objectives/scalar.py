@@ -11,7 +11,7 @@ import optuna
 from nasrun.errors import NasrunError
 from nasrun.estimators.base import Objective
 from nasrun.objectives.base import SearchObjective, refuse_one_shot
-from nasrun.objectives.costs import Costs
+from nasrun.objectives.costs import Costs, recorded
 
 if TYPE_CHECKING:
     from nasrun.estimators import Result
@@ -55,7 +55,9 @@ class MnasnetReward(SearchObjective):
 
     def tell(self, arch: Arch, result: Result) -> tuple[float, dict[str, float]]:
         cost = self.costs(self.cost, arch, result)
-        return self.reward(result.value, cost), {self.score.name: result.value, self.cost: cost}
+        return self.reward(result.value, cost), recorded(
+            {self.score.name: result.value, self.cost: cost}
+        )
 
     def check(self, search: Any) -> None:
         refuse_one_shot(search, "mnasnet")
@@ -82,7 +84,7 @@ class BudgetConstraint(SearchObjective):
         cost = self.costs(self.cost, arch, result)
         if cost > self.budget:
             raise Rejected(f"{self.cost}={cost:g} is above the budget {self.budget:g}")
-        return result.value, {self.cost: cost}
+        return result.value, recorded({self.cost: cost})
 
     def check(self, search: Any) -> None:
         refuse_one_shot(search, "constraint")

@@ -1,4 +1,5 @@
-"""Multi-objective results: each run's Pareto set, hypervolume over seeds, fronts on one figure.
+"""Multi-objective results: each run's Pareto set (and its architectures, to retrain), hypervolume
+over seeds, fronts on one figure.
 
 Hypervolume reference point. Every objective is turned into one to minimise and scaled to
 [0, 1]: a maximised score ``s`` in [0, 1] (accuracy) becomes ``1 - s`` with reference 1 (the
@@ -18,7 +19,6 @@ from typing import Any
 import numpy as np
 import optuna
 import pandas as pd
-from optuna._hypervolume import compute_hypervolume  # exact WFG; Optuna has no public form
 
 from nasrun.report.aggregate import GROUP_BY, mean_std
 from nasrun.report.plots import load_trials
@@ -95,6 +95,43 @@ def write_pareto_results(
     return summary
 
 
+PARETO_DIR = "pareto"
+
+
+def write_pareto_archs(
+    run_dir: Path, space: Any, study: optuna.Study, summary: Mapping[str, Any]
+) -> list[Path]:
+    """``<run_dir>/pareto/arch_<trial>.json`` for each trial of the Pareto set, in the form of
+    ``best_arch.json`` (:mod:`nasrun.export`), so that ``nasrun-train arch=<file>`` retrains it;
+    files of trials no longer on the front (a resumed run) are removed. The paths written."""
+    folder = Path(run_dir) / PARETO_DIR
+    trials = study.get_trials(deepcopy=False)  # a study's trials are in number order
+    written = []
+    for member in summary["pareto"]:
+        attrs, path = trials[member["trial"]].user_attrs, folder / f"arch_{member['trial']}.json"
+        names = [o["name"] for o in summary["objective"]["objectives"]]
+        record = {
+            "space": summary.get("space"),
+            "space_options": summary.get("space_options", {}),
+            "arch": member["arch"],
+            "genotype": space.to_params(space.from_string(member["arch"])),
+            "counts": {"params": attrs.get("n_params"), "flops": attrs.get("flops")},
+            "objective": summary["objective"],
+            "values": {name: float(member[name]) for name in names},
+            "test_value": attrs.get("test_value"),
+            "dataset": summary.get("dataset"),
+            "study": study.study_name,
+            "trial": member["trial"],
+            "retrain": f"nasrun-train arch={path}",
+        }
+        folder.mkdir(parents=True, exist_ok=True)
+        write_atomic(path, json.dumps(record, indent=2, default=str) + "\n")
+        written.append(path)
+    for stale in set(folder.glob("arch_*.json")) - set(written):
+        stale.unlink()
+    return written
+
+
 def normalised_losses(
     frame: pd.DataFrame, objectives: Objectives, scale: Mapping[str, float]
 ) -> np.ndarray:
@@ -112,10 +149,23 @@ def hypervolume(frame: pd.DataFrame, objectives: Objectives, scale: Mapping[str,
     if front.empty:
         return 0.0
     losses = normalised_losses(front, objectives, scale)
-    inside = losses[np.all(losses < 1.0, axis=1)]
+    return dominated_volume(losses, np.ones(losses.shape[1]))
+
+
+def dominated_volume(losses: np.ndarray, reference: np.ndarray) -> float:
+    """The volume of the box below ``reference`` that the rows of ``losses`` (every column
+    minimised) dominate: BoTorch's exact hypervolume (Fonseca et al. 2006's dimension sweep).
+    BoTorch maximises, so both are negated; rows at or beyond the reference add nothing.
+    (Optuna 5 computes it too, but only in its private ``optuna._hypervolume``.)"""
+    import torch
+    from botorch.utils.multi_objective.hypervolume import Hypervolume
+
+    losses = torch.as_tensor(np.asarray(losses, dtype=float))
+    reference = torch.as_tensor(np.asarray(reference, dtype=float))
+    inside = losses[(losses < reference).all(dim=1)]
     if not len(inside):
         return 0.0
-    return float(compute_hypervolume(inside, np.ones(losses.shape[1])))
+    return float(Hypervolume(ref_point=-reference).compute(-inside))
 
 
 def cost_scale(trials: pd.DataFrame, objectives: Objectives, fixed: Mapping[str, float]) -> dict:

@@ -101,10 +101,12 @@ class Recorder:
             if value is not None:
                 attrs[key] = value
         told: float | list[float] = result.value
-        if self.goal is not None:
-            told, recorded = self.goal.tell(arch, result)
-            attrs.update(recorded)
-        set_user_attrs(trial, attrs)
+        try:
+            if self.goal is not None:  # may prune the trial (objective=constraint)
+                told, recorded = self.goal.tell(arch, result)
+                attrs.update(recorded)
+        finally:  # what was measured is kept either way
+            set_user_attrs(trial, attrs)
         return told
 
     def failed(self, trial: optuna.Trial, error: BaseException) -> None:

@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from nasrun.cli.train_args import train_arguments
 from nasrun.config import compose
 from nasrun.errors import NasrunError
 from nasrun.experiment import Experiment
@@ -43,6 +44,38 @@ def test_multi_objective_nsga2_records_every_objective_and_the_pareto_set(tmp_pa
     assert len(summary["pareto"]) >= 2
     saved = json.loads((tmp_path / "run" / "summary.json").read_text())
     assert saved["pareto"] == summary["pareto"]
+
+
+def test_multi_objective_run_names_its_values_and_writes_each_pareto_arch(tmp_path, nb201_dir):
+    cfg = compose(
+        *NB201,
+        f"data_dir={nb201_dir}",
+        "objective=multi",
+        "objective.costs=[params]",
+        "search=nsga2",
+        "budget.trials=12",
+    )
+    experiment = Experiment.from_config(cfg, tmp_path / "run")
+    summary = experiment.run()
+    # optuna-dashboard labels its axes by the study's metric names.
+    assert experiment.study.metric_names == ["valid_acc", "params"]
+    # The parameter count is recorded as in single-objective runs: n_params, a whole number.
+    attrs = [t.user_attrs for t in experiment.study.trials]
+    assert all("params" not in a and isinstance(a["n_params"], int) for a in attrs)
+    assert [t.values[1] for t in experiment.study.trials] == [a["n_params"] for a in attrs]
+    trials = pd.read_csv(tmp_path / "run" / "trials.csv")
+    assert trials["params"].tolist() == [a["n_params"] for a in attrs]
+    # Each member of the Pareto set is a file nasrun-train retrains.
+    members = {p["trial"]: p for p in summary["pareto"]}
+    files = sorted((tmp_path / "run" / "pareto").iterdir())
+    assert sorted(f.name for f in files) == sorted(f"arch_{n}.json" for n in members)
+    for path in files:
+        record = json.loads(path.read_text())
+        member = members[record["trial"]]
+        assert record["arch"] == member["arch"] and record["values"]["params"] == member["params"]
+        args = train_arguments([f"arch={path}"])
+        assert "space=nb201" in args and f'arch="{member["arch"]}"' in args
+        compose(*args, f"data_dir={nb201_dir}")  # a config nasrun-train can run
 
 
 def test_mnasnet_reward_is_accuracy_times_cost_ratio_to_the_w(tmp_path, nb201_dir):

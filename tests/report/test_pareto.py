@@ -8,7 +8,7 @@ import pytest
 
 from nasrun.config import compose
 from nasrun.experiment import Experiment
-from nasrun.report.pareto import hypervolume, pareto_front, pareto_mask
+from nasrun.report.pareto import dominated_volume, hypervolume, pareto_front, pareto_mask
 from tests.conftest import run_cli
 
 OBJECTIVES = [{"name": "acc", "direction": "maximize"}, {"name": "cost", "direction": "minimize"}]
@@ -38,6 +38,21 @@ def test_hypervolume_against_the_unit_reference():
     assert hypervolume(two, OBJECTIVES, {"cost": 10}) == pytest.approx(0.42)
     # Points beyond the reference dominate nothing.
     assert hypervolume(_frame([(0.8, 12)]), OBJECTIVES, {"cost": 10}) == 0.0
+
+
+def test_dominated_volume_of_a_hand_computed_staircase():
+    # Losses (0.2, 0.6), (0.4, 0.3), (0.7, 0.1) below (1, 1), as vertical strips:
+    # 0.2 * (1 - 0.6) + 0.3 * (1 - 0.3) + 0.3 * (1 - 0.1) = 0.08 + 0.21 + 0.27 = 0.56.
+    front = np.array([[0.2, 0.6], [0.4, 0.3], [0.7, 0.1]])
+    assert dominated_volume(front, np.ones(2)) == pytest.approx(0.56, abs=1e-12)
+    # A dominated point, and one beyond the reference, add nothing.
+    more = np.vstack([front, [[0.5, 0.5], [1.2, 0.0]]])
+    assert dominated_volume(more, np.ones(2)) == pytest.approx(0.56, abs=1e-12)
+    # Three objectives: a box of 0.5 x 0.5 x 0.5; a second point adds what only it dominates.
+    boxes = np.array([[0.5, 0.5, 0.5], [0.25, 0.75, 0.5]])
+    assert dominated_volume(boxes[:1], np.ones(3)) == pytest.approx(0.125)
+    assert dominated_volume(boxes, np.ones(3)) == pytest.approx(0.125 + 0.25 * 0.25 * 0.5)
+    assert dominated_volume(np.array([[1.0, 0.5]]), np.ones(2)) == 0.0
 
 
 def test_report_writes_hypervolume_per_search_and_one_figure_of_fronts(tmp_path, nb201_dir):

@@ -8,6 +8,7 @@ from nasrun.cli.errors import group_choices
 from nasrun.config import CONFIG_DIR
 from nasrun.errors import NasrunError
 from tests.conftest import make_experiment, run_cli, run_dir_results
+from tests.spaces.test_contract import TINY as TINY_SPACES
 
 SEARCHES = sorted(
     option
@@ -73,6 +74,7 @@ def test_every_search_on_every_space_runs_or_is_refused_in_one_line(tmp_path, se
         tmp_path,
         f"search={search}",
         f"space={space}",
+        *TINY_SPACES.get(space, []),  # small networks: the searches are under test, not training
         "dataset=digits",
         "budget.trials=4",
         "device=cpu",
