@@ -105,7 +105,7 @@ def main(argv: list[str] | None = None) -> int:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
         optuna.storages.fail_stale_trials(study)
-    figures = _figures(study, seen_complete, killed, args.trials)
+    figures = _figures(study, seen_complete, killed, args.trials, beat.max_retry)
     figures["kills"], figures["seconds"] = kills, round(time.monotonic() - began, 1)
     print(" ".join(f"{key}={value}" for key, value in figures.items()))
     bad = ("lost", "stuck", "duplicated", "not_failed", "not_rerun")
@@ -113,7 +113,9 @@ def main(argv: list[str] | None = None) -> int:
     return 0 if ok and kills >= args.kills else 1
 
 
-def _figures(study: optuna.Study, seen: set[int], killed: set[int], budget: int) -> dict:
+def _figures(
+    study: optuna.Study, seen: set[int], killed: set[int], budget: int, max_retry: int
+) -> dict:
     trials = {t.number: t for t in study.get_trials(deepcopy=False)}
     retries: dict[int, list[optuna.trial.FrozenTrial]] = {}
     for t in trials.values():
@@ -123,6 +125,14 @@ def _figures(study: optuna.Study, seen: set[int], killed: set[int], budget: int)
     def rerun(number: int) -> bool:  # a later retry of the same parameters finished
         origin = trials[number].system_attrs.get("failed_trial", number)
         return any(r.number > number and r.state in FINISHED for r in retries.get(origin, ()))
+
+    def exhausted(number: int) -> bool:  # its chain died max_retry + 1 times: no re-run, by design
+        origin = trials[number].system_attrs.get("failed_trial", number)
+        chain = [trials[origin], *retries.get(origin, ())]
+        return any(
+            t.state == TrialState.FAIL and len(t.system_attrs.get("retry_history", [])) >= max_retry
+            for t in chain
+        )
 
     return {
         "trials": len(trials),
@@ -134,7 +144,8 @@ def _figures(study: optuna.Study, seen: set[int], killed: set[int], budget: int)
         # a killed trial's parameters run to the end more than once
         "duplicated": sum(sum(r.state in FINISHED for r in rs) > 1 for rs in retries.values()),
         "not_failed": sum(trials[n].state != TrialState.FAIL for n in killed),
-        "not_rerun": sum(not rerun(n) for n in killed),
+        "retries_exhausted": sum(exhausted(n) for n in killed),
+        "not_rerun": sum(not rerun(n) and not exhausted(n) for n in killed),
     }
 
 
