@@ -31,28 +31,25 @@ from optuna.trial import TrialState
 from nasrun.config import compose
 from nasrun.estimators.one_shot import OneShotEstimator
 from nasrun.experiment import Experiment
+from nasrun.search.one_shot import compile_in_place
 
 VALID, TEST = 5_000, 10_000  # CIFAR-10's held-out sizes in experiment=darts_cifar10
 
 
 class _Compiled:
-    """Supernets built while entered are compiled in place (a benchmark switch: the search
-    itself has no such key yet; see the notes of issue 12)."""
+    """Supernets built while entered are compiled in place with ``backend`` (the search's own
+    ``search.compile`` key takes inductor's modes; the benchmark also needs ``aot_eager``, which
+    generates no code, for CPUs where inductor takes minutes)."""
 
     def __init__(self, backend: str) -> None:
         self.backend = backend
 
     def __enter__(self) -> None:
-        import torch._functorch.config as functorch_config
-
-        # Second order backpropagates twice through one graph (retain_graph): compiled
-        # backward passes must then keep their buffers instead of reusing them.
-        functorch_config.donated_buffer = False
         self.build = build = OneShotEstimator.build_supernet
 
         def compiled(estimator, *args, **kwargs):
             net = build(estimator, *args, **kwargs)
-            net.compile(backend=self.backend)
+            compile_in_place(net, True, backend=self.backend)
             return net
 
         OneShotEstimator.build_supernet = compiled

@@ -19,6 +19,7 @@ from optuna.search_space import IntersectionSearchSpace
 from optuna.trial import FrozenTrial
 
 from nasrun.samplers._distributions import default_seed, trial_rng, uniform_value
+from nasrun.samplers._history import space_distributions
 
 
 class NasrunSampler(BaseSampler):
@@ -61,3 +62,19 @@ class NasrunSampler(BaseSampler):
     ) -> Any:
         # Uniform, from a generator seeded by (seed, trial, parameter): no state to lose on restart.
         return uniform_value(param_distribution, trial_rng(self._seed, trial.number, param_name))
+
+
+class SpaceSampler(NasrunSampler):
+    """A nasrun sampler given the run's search space (``self.space``, set by the subclass): its
+    decisions' distributions are known before any trial completes, so the first trial already
+    samples them relatively."""
+
+    space: Any = None
+
+    def infer_relative_search_space(
+        self, study: optuna.Study, trial: FrozenTrial
+    ) -> dict[str, BaseDistribution]:
+        return {
+            **space_distributions(self.space),
+            **super().infer_relative_search_space(study, trial),
+        }

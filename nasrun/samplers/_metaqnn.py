@@ -12,10 +12,10 @@ import optuna
 from optuna.distributions import BaseDistribution, distribution_to_json
 from optuna.trial import FrozenTrial
 
-from nasrun.samplers._base import NasrunSampler
+from nasrun.samplers._base import SpaceSampler
 from nasrun.samplers._blocks import blocks
 from nasrun.samplers._distributions import Encoding, trial_rng
-from nasrun.samplers._history import proposed_tokens, scored_trials, space_distributions
+from nasrun.samplers._history import proposed_tokens, scored_trials
 
 if TYPE_CHECKING:
     from nasrun.spaces import SearchSpace
@@ -53,7 +53,7 @@ def epsilon_at(
     return float(schedule[min(index, len(schedule) - 1)][0])
 
 
-class MetaQNNSampler(NasrunSampler):
+class MetaQNNSampler(SpaceSampler):
     """Baker et al., "Designing Neural Network Architectures using Reinforcement Learning"
     (ICLR 2017).
 
@@ -105,14 +105,6 @@ class MetaQNNSampler(NasrunSampler):
         self.replay_size, self.max_retries, self.n_bins = replay_size, max_retries, n_bins
         self._key: tuple | None = None
         self._seen: list[int] = []
-
-    def infer_relative_search_space(
-        self, study: optuna.Study, trial: FrozenTrial
-    ) -> dict[str, BaseDistribution]:
-        return {
-            **space_distributions(self.space),
-            **super().infer_relative_search_space(study, trial),
-        }
 
     # -- the Q-table, replayed from the study ----------------------------------------------
 

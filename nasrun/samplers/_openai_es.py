@@ -11,9 +11,9 @@ import torch
 from optuna.distributions import BaseDistribution, CategoricalDistribution, distribution_to_json
 from optuna.trial import FrozenTrial
 
-from nasrun.samplers._base import NasrunSampler
+from nasrun.samplers._base import SpaceSampler
 from nasrun.samplers._distributions import _from_unit, trial_rng
-from nasrun.samplers._history import scored_trials, space_distributions
+from nasrun.samplers._history import scored_trials
 
 if TYPE_CHECKING:
     from nasrun.spaces import SearchSpace
@@ -22,7 +22,7 @@ if TYPE_CHECKING:
 NOISE_ATTR = "es_noise"
 
 
-class OpenAIESSampler(NasrunSampler):
+class OpenAIESSampler(SpaceSampler):
     """Salimans et al., "Evolution Strategies as a Scalable Alternative to Reinforcement
     Learning" (2017), as the evostra recipe runs it.
 
@@ -51,14 +51,6 @@ class OpenAIESSampler(NasrunSampler):
             raise ValueError("need an even population_size >= 2, sigma > 0 and lr > 0")
         super().__init__(seed)
         self.space, self.population_size, self.sigma, self.lr = space, population_size, sigma, lr
-
-    def infer_relative_search_space(
-        self, study: optuna.Study, trial: FrozenTrial
-    ) -> dict[str, BaseDistribution]:
-        return {
-            **space_distributions(self.space),
-            **super().infer_relative_search_space(study, trial),
-        }
 
     def sample_relative(
         self, study: optuna.Study, trial: FrozenTrial, search_space: dict[str, BaseDistribution]

@@ -10,17 +10,17 @@ import optuna
 from optuna.distributions import BaseDistribution
 from optuna.trial import FrozenTrial
 
-from nasrun.samplers._base import NasrunSampler
+from nasrun.samplers._base import SpaceSampler
 from nasrun.samplers._blocks import blocks, check_growable
 from nasrun.samplers._distributions import Encoding, choice_index, trial_rng
-from nasrun.samplers._history import proposed_tokens, scored_trials, space_distributions
+from nasrun.samplers._history import proposed_tokens, scored_trials
 from nasrun.samplers._surrogate import SurrogateCache
 
 if TYPE_CHECKING:
     from nasrun.spaces import SearchSpace
 
 
-class PNASSampler(NasrunSampler):
+class PNASSampler(SpaceSampler):
     """Liu et al., "Progressive Neural Architecture Search" (ECCV 2018).
 
     Cells are grown one block at a time (:mod:`nasrun.samplers._blocks`: an edge of ``nb201``, a
@@ -60,15 +60,6 @@ class PNASSampler(NasrunSampler):
         self.n_bins, self.max_expansions = n_bins, max_expansions
         self._surrogate = SurrogateCache(n_members=n_members, hidden=hidden, epochs=epochs)
         self._ranking: tuple | None = None
-
-    def infer_relative_search_space(
-        self, study: optuna.Study, trial: FrozenTrial
-    ) -> dict[str, BaseDistribution]:
-        # The space's decisions are known before any trial: step 1 need not wait for one.
-        return {
-            **space_distributions(self.space),
-            **super().infer_relative_search_space(study, trial),
-        }
 
     def sample_relative(
         self, study: optuna.Study, trial: FrozenTrial, search_space: dict[str, BaseDistribution]
