@@ -18,8 +18,9 @@ The loops take turns in ``--rounds`` rounds (fresh studies each), so that a neig
 falls on all of them alike; the overhead ratio is the median of the rounds' ratios.
 
 ``--sweep K`` also times the README's sweep as typed, ``nasrun -m experiment=nb201_cifar10
-search=random,ea,rl seed='range(K)'`` (a subprocess; wall time per run) against
-``scripts/reproduce_nb201.py`` on the same runs with one process.
+search=random,ea,rl seed='range(K)'`` (a subprocess) against ``scripts/reproduce_nb201.py`` on
+the same runs with one process, per run: the difference between 2K and K seeds, so that
+neither command's start-up counts.
 
     python scripts/bench_overhead.py --data-dir ../shared/data            # 1,000 trials
     python scripts/bench_overhead.py --data-dir ../shared/data --trials 50 --sweep 2
@@ -119,24 +120,36 @@ def nasrun_run(args: argparse.Namespace, folder: Path, name: str) -> tuple[float
 
 
 def sweep(seeds: int, data_dir: str, folder: Path) -> tuple[float, float, float]:
-    """Wall seconds per run of the README sweep as typed, and of the script on the same runs;
-    and the typed runs' mean number of trials."""
+    """Wall seconds per run of the README sweep as typed, and of the script on the same runs
+    (one process): each command runs with K and with 2K seeds, and a run costs the difference
+    over the 3K runs it added, so that neither command's start-up (imports; the script's worker
+    pool and report) is counted as part of its runs. Also the typed runs' mean number of trials."""
     env = {**os.environ, "NASRUN_DATA": data_dir}
-    nasrun = Path(sys.executable).with_name("nasrun")
-    typed = [str(nasrun), "-m", "experiment=nb201_cifar10", "search=random,ea,rl"]
-    typed += [f"seed=range({seeds})", f"output_root={folder / 'sweep'}"]
-    script = [sys.executable, str(REPO / "scripts" / "reproduce_nb201.py"), "--workers", "1"]
-    script += [f"--seeds={seeds}", "--datasets=cifar10", f"--out={folder / 'script'}"]
-    times = []
+    nasrun = str(Path(sys.executable).with_name("nasrun"))
+
+    def typed(k: int, out: Path) -> list[str]:
+        runs = ["experiment=nb201_cifar10", "search=random,ea,rl", f"seed=range({k})"]
+        return [nasrun, "-m", *runs, f"output_root={out}"]
+
+    def script(k: int, out: Path) -> list[str]:
+        path = str(REPO / "scripts" / "reproduce_nb201.py")
+        return [sys.executable, path, "--workers", "1", f"--seeds={k}", "--datasets=cifar10",
+                f"--out={out}"]  # fmt: skip
+
+    per_run = []
     for command in (typed, script):
-        start = time.perf_counter()
-        subprocess.run(command, env=env, check=True, capture_output=True, cwd=folder)
-        times.append((time.perf_counter() - start) / (3 * seeds))
+        wall = {}
+        for k in (seeds, 2 * seeds):
+            out = folder / f"{command.__name__}{k}"
+            start = time.perf_counter()
+            subprocess.run(command(k, out), env=env, check=True, capture_output=True, cwd=folder)
+            wall[k] = time.perf_counter() - start
+        per_run.append((wall[2 * seeds] - wall[seeds]) / (3 * seeds))
     import optuna
 
-    storage = f"sqlite:///{folder / 'sweep' / 'nasrun.db'}"
+    storage = f"sqlite:///{folder / f'typed{2 * seeds}' / 'nasrun.db'}"
     studies = optuna.get_all_study_summaries(storage, include_best_trial=False)
-    return times[0], times[1], sum(s.n_trials for s in studies) / len(studies)
+    return per_run[0], per_run[1], sum(s.n_trials for s in studies) / len(studies)
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -233,6 +233,36 @@ def test_heartbeat_settings_are_checked_and_reach_the_storage(tmp_path):
     assert storage.get_heartbeat_interval() == 2
 
 
+def test_a_trial_whose_worker_died_before_its_heartbeat_thread_ran_is_stale(tmp_path):
+    """The first beat is written with the trial: no moment in which a dead worker's trial has
+    none (Optuna never calls such a trial stale: it stayed RUNNING and held its place)."""
+    storage = open_storage(f"sqlite:///{tmp_path}/d.db", Heartbeat(interval=1, grace_period=2))
+    study = optuna.create_study(storage=storage)
+    study.ask()  # its worker dies here, before any heartbeat thread started
+    time.sleep(3)
+    optuna.storages.fail_stale_trials(study)
+    assert [t.state for t in study.trials] == [TrialState.FAIL, TrialState.WAITING]
+
+
+def test_a_running_trial_keeps_beating_after_its_first_beat(tmp_path):
+    storage = open_storage(f"sqlite:///{tmp_path}/a.db", Heartbeat(interval=1, grace_period=2))
+    study = optuna.create_study(storage=storage)
+
+    def objective(trial: optuna.Trial) -> float:
+        time.sleep(3.5)  # past the grace period: only the thread's later beats keep it alive
+        assert storage._get_stale_trial_ids(study._study_id) == []
+        return 0.0
+
+    study.optimize(objective, n_trials=1)
+    assert study.trials[0].state == TrialState.COMPLETE
+
+
+def _without_heartbeats(url: str, name: str) -> optuna.Study:
+    """The study as a worker sees it whose storage has no heartbeats: its trials get no beat,
+    so they are never stale (a live worker's, for the tests)."""
+    return optuna.load_study(study_name=name, storage=open_storage(url))
+
+
 # --- one budget for many workers ---------------------------------------------------------------
 
 
@@ -252,13 +282,13 @@ def test_a_trial_beyond_the_budget_is_not_admitted(tmp_path):
 
 def test_a_dead_workers_trial_keeps_its_place_for_its_rerun(tmp_path):
     beat = Heartbeat(interval=1, grace_period=2, max_retry=1)
-    storage = open_storage(f"sqlite:///{tmp_path}/r.db", beat)
-    study = optuna.create_study(storage=storage)
+    url = f"sqlite:///{tmp_path}/r.db"
+    storage = open_storage(url, beat)
+    study = optuna.create_study(storage=storage, study_name="r")
     budget = Budget(trials=3)
     study.optimize(lambda t: t.suggest_float("x", 0, 1), n_trials=1)
-    study.ask()  # trial 1: a live worker's (no heartbeat, never stale)
-    dead = study.ask()  # trial 2: its worker beat once, then died
-    storage.record_heartbeat(dead._trial_id)
+    _without_heartbeats(url, "r").ask()  # trial 1: a live worker's (no beat, never stale)
+    dead = study.ask()  # trial 2: created with its first beat, then its worker died
     deadline = time.monotonic() + 30
     while not (stale := storage._get_stale_trial_ids(study._study_id)):
         assert time.monotonic() < deadline
@@ -292,7 +322,7 @@ def test_a_worker_leaves_the_last_place_to_a_running_trial(tmp_path):
     overrides = ["study=b", "budget.trials=2", "heartbeat.interval=1", "heartbeat.grace_period=2"]
     experiment = make_experiment(tmp_path, *overrides)
     study = experiment.study
-    study.ask()  # another worker's trial, running (asked by hand: no heartbeat, never stale)
+    _without_heartbeats(experiment.info["storage"], study.study_name).ask()  # a live worker's
     experiment.run()  # runs one trial, waits two grace periods for the other, leaves it
     assert [t.state for t in study.trials] == [TrialState.RUNNING, TrialState.COMPLETE]
 

@@ -51,7 +51,7 @@ class NasrunSampler(BaseSampler):
     ) -> dict[str, BaseDistribution]:
         self._raise_error_if_multi_objective(study)
         with self._lock:  # IntersectionSearchSpace caches a cursor into the study's trials
-            return self._search_space.calculate(study)
+            return self._search_space.calculate(study, use_cache=True)  # see study_trials
 
     def sample_independent(
         self,

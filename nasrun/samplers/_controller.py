@@ -27,6 +27,7 @@ from torch import nn
 
 from nasrun.samplers._base import NasrunSampler
 from nasrun.samplers._distributions import Encoding, trial_rng
+from nasrun.samplers._history import study_trials
 
 
 class Controller(nn.Module):
@@ -122,7 +123,7 @@ class ControllerSampler(NasrunSampler):
         maximise = study.direction == StudyDirection.MAXIMIZE
         history = [
             t
-            for t in study.get_trials(deepcopy=False, states=(TrialState.COMPLETE,))
+            for t in study_trials(study, (TrialState.COMPLETE,))
             if all(name in t.params for name in search_space) and math.isfinite(t.value)
         ]
         history.sort(key=lambda t: t.number)

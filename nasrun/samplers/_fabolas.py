@@ -14,6 +14,7 @@ from optuna.trial import FrozenTrial, TrialState
 from nasrun.samplers._base import NasrunSampler
 from nasrun.samplers._distributions import trial_rng
 from nasrun.samplers._gp_encoding import GPEncoding
+from nasrun.samplers._history import study_trials
 
 
 class FabolasSampler(NasrunSampler):
@@ -73,7 +74,7 @@ class FabolasSampler(NasrunSampler):
     ) -> dict[str, Any]:
         complete = [
             t
-            for t in study.get_trials(deepcopy=False, states=(TrialState.COMPLETE,))
+            for t in study_trials(study, (TrialState.COMPLETE,))
             if t.number < trial.number and t.value is not None and math.isfinite(t.value)
         ]
         if not search_space or len(complete) < self.n_startup_trials:

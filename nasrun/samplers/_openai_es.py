@@ -13,7 +13,7 @@ from optuna.trial import FrozenTrial
 
 from nasrun.samplers._base import SpaceSampler
 from nasrun.samplers._distributions import _from_unit, trial_rng
-from nasrun.samplers._history import scored_trials
+from nasrun.samplers._history import scored_trials, study_trials
 
 if TYPE_CHECKING:
     from nasrun.spaces import SearchSpace
@@ -73,7 +73,7 @@ class OpenAIESSampler(SpaceSampler):
     def _noise(self, study: optuna.Study, number: int, layout: int, size: int) -> np.ndarray:
         """The pair's noise: the partner's if it is stored (a resumed run may have another
         seed), else a draw from the pair's generator."""
-        for t in study.get_trials(deepcopy=False):
+        for t in study_trials(study):
             stored = t.user_attrs.get(NOISE_ATTR)
             if t.number == number ^ 1 and stored and stored["layout"] == layout:
                 return np.array(stored["eps"])

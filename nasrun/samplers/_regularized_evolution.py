@@ -11,6 +11,7 @@ from optuna.trial import FrozenTrial, TrialState
 
 from nasrun.samplers._base import NasrunSampler
 from nasrun.samplers._distributions import choice_index, has_alternative, trial_rng, uniform_value
+from nasrun.samplers._history import study_trials
 
 
 class RegularizedEvolutionSampler(NasrunSampler):
@@ -39,9 +40,7 @@ class RegularizedEvolutionSampler(NasrunSampler):
         self, study: optuna.Study, trial: FrozenTrial, search_space: dict[str, BaseDistribution]
     ) -> dict[str, Any]:
         complete = [
-            t
-            for t in study.get_trials(deepcopy=False, states=(TrialState.COMPLETE,))
-            if t.number < trial.number
+            t for t in study_trials(study, (TrialState.COMPLETE,)) if t.number < trial.number
         ]
         if not search_space or len(complete) < self.population_size:
             return {}

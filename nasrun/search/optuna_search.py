@@ -7,7 +7,8 @@ import math
 import random
 import time
 import warnings
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
 import optuna
@@ -71,10 +72,10 @@ class OptunaSearch(Search):
             return
 
         def evaluate(trial: optuna.Trial) -> float:
-            recorder.started(trial)
             try:
-                arch = space.suggest(trial)
-                hyperparameters = self.hpo.suggest(trial) if self.hpo is not None else {}
+                with recorder.drawing(trial):
+                    arch = space.suggest(trial)
+                    hyperparameters = self.hpo.suggest(trial) if self.hpo is not None else {}
                 result = estimator.evaluate(
                     arch, _reporting(trial), hyperparameters, on_epoch=recorder.epoch_done
                 )
@@ -103,7 +104,7 @@ class OptunaSearch(Search):
             except DATABASE_ERRORS as error:  # the run's failure, not the trial's: one line
                 raise StorageFailed(error) from error
 
-        with recorder.showing(study), storage_errors():  # toward the budget
+        with recorder.showing(study), storage_errors(), _without_optunas_trial_lines():
             _optimize(study, objective, budget, _Stopper(budget, recorder))
 
     def check(self, space: SearchSpace, estimator: Estimator) -> None:
@@ -168,6 +169,19 @@ def _optimize(study: optuna.Study, objective: Objective, budget: Budget, stopper
             storage, trial_id = study._storage, late.trial._trial_id
             storage.set_trial_user_attr(trial_id, "fail_reason", str(late))
             storage.set_trial_state_values(trial_id, TrialState.FAIL)
+
+
+@contextmanager
+def _without_optunas_trial_lines() -> Iterator[None]:
+    """Optuna's line for each finished trial reads the study's best trial and metric names from
+    the storage, a millisecond a trial on SQLite; the recorder logs its own line instead.
+    Optuna's warnings (a failed trial, with its traceback) still come."""
+    level = optuna.logging.get_verbosity()
+    optuna.logging.set_verbosity(max(level, optuna.logging.WARNING))
+    try:
+        yield
+    finally:
+        optuna.logging.set_verbosity(level)
 
 
 def _reporting(trial: optuna.Trial) -> optuna.Trial:

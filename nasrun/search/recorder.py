@@ -7,6 +7,7 @@ all of them.
 
 from __future__ import annotations
 
+import logging
 import os
 import socket
 import time
@@ -20,7 +21,7 @@ from optuna.trial import FrozenTrial
 
 from nasrun.budget import Budget, finished, spent
 from nasrun.console import ProgressLog, RunProgress, progress_display
-from nasrun.search.user_attrs import set_user_attrs
+from nasrun.search.trial_writes import drawn_together, set_user_attrs
 
 if TYPE_CHECKING:
     from nasrun.estimators import Result
@@ -28,6 +29,7 @@ if TYPE_CHECKING:
     from nasrun.spaces import Arch, SearchSpace
     from nasrun.training import EpochStats
 
+log = logging.getLogger(__name__)
 WORKER = f"{socket.gethostname()}:{os.getpid()}"
 #: Result fields -> the user attribute each is recorded as (the metrics are recorded beside
 #: them). ``n_params``: "params" would sit beside Optuna's own ``params_*`` columns in
@@ -88,9 +90,17 @@ class Recorder:
             yield
 
     def started(self, trial: optuna.Trial) -> None:
-        trial.set_user_attr("worker", WORKER)
+        with self.drawing(trial):
+            pass
+
+    @contextmanager
+    def drawing(self, trial: optuna.Trial) -> Iterator[None]:
+        """A trial starts: the parameters the block draws on it are written together with the
+        worker that runs it, in one transaction (:mod:`nasrun.search.trial_writes`)."""
         self.trial_number = trial.number
         self.progress.trial_started(trial.number)
+        with drawn_together(trial, {"worker": WORKER}):
+            yield
 
     def record(self, trial: optuna.Trial, arch: Arch, result: Result) -> float | list[float]:
         """Writes ``arch`` and ``result`` on ``trial``; returns the objective value(s) to tell
@@ -123,6 +133,14 @@ class Recorder:
     ) -> None:
         """Tells the trackers and the progress display; ``trials``: the study's trials now, when
         the caller has them (one storage read per trial serves the budget and the display)."""
+        values = trial.values[0] if trial.values and len(trial.values) == 1 else trial.values
+        log.info(
+            "trial %d %s: %s, arch %s",
+            trial.number,
+            trial.state.name.lower(),
+            values,
+            trial.user_attrs.get("arch"),
+        )  # in place of Optuna's line (optuna_search.py)
         for tracker in self.trackers:
             tracker.trial_finished(study, trial)
         done = self._done(study, trials)
