@@ -43,9 +43,19 @@ class SearchData:
         )
 
 
+#: Offsets the global generator's epoch seeds from the epoch generators' (a different stream).
+GLOBAL_STREAM = 2**40
+
+
 def epoch_generator(seed: int, epoch: int) -> torch.Generator:
     """The generator of one epoch's data order and sampling: seeded from (seed, epoch), so a
-    resumed search replays no random state and still ends where an uninterrupted one does."""
+    resumed search replays no random state and still ends where an uninterrupted one does.
+
+    Torch's global generator is seeded from (seed, epoch) too, a stream apart: dropout (the
+    MobileNet classifier's) draws from it, and it used to continue from whatever the process
+    had drawn before, which is not the same from one run to the next: one seed gave a different
+    search each time, and a resumed search another again."""
+    torch.manual_seed(GLOBAL_STREAM + seed * 100_003 + epoch)
     return torch.Generator().manual_seed(seed * 100_003 + epoch)
 
 

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import optuna
 import pytest
+import torch
 import yaml
 
 from nasrun.budget import Budget
@@ -87,3 +88,38 @@ def test_one_shot_search_records_epochs_and_resumes(tmp_path, name):
     assert [t.user_attrs["epoch"] for t in study.trials] == [1, 2]
     last, expected = study.trials[-1], reference.trials[-1]
     assert (last.params, last.value) == (expected.params, expected.value)
+
+
+def test_a_seed_gives_the_same_search_whatever_the_process_drew_before(tmp_path):
+    """Dropout (the MobileNet classifier's) draws from torch's global generator: each epoch
+    seeds it from (seed, epoch), so one seed is one search in any process."""
+    mobilenet = [
+        "space=mobilenet",
+        "space.stage_channels=[4,8]",
+        "space.stage_layers=[1,1]",
+        "space.stage_strides=[1,2]",
+        "space.head_channels=8",
+        "space.kernel_sizes=[3]",
+        "space.expansions=[1,2]",
+        "space.squeeze_excite=[false]",
+        "space.dropout=0.5",
+    ]
+    losses = []
+    for drawn in (1, 2):  # what the process drew before the search differs
+        torch.manual_seed(drawn)
+        data = [o for o in TINY if not o.startswith("space")]
+        cfg = compose(
+            "search=darts", *data, *mobilenet, f"search.checkpoint_dir={tmp_path}/{drawn}"
+        )
+        space = instantiate(cfg.space, "space")
+        dataset = instantiate(cfg.dataset, "dataset", device="cpu")
+        trainer = instantiate(cfg.trainer, "trainer")
+        estimator = instantiate(
+            cfg.estimator, "estimator", space=space, dataset=dataset, trainer=trainer, seed=0
+        )
+        search = instantiate(cfg.search, "search", seed=0, hpo=None)
+        study = optuna.create_study(direction="maximize")
+        recorder = Recorder(space, "valid_acc", tmp_path / str(drawn), verbose=False)
+        search.run(study, space, estimator, Budget(trials=1), recorder)
+        losses.append([t.user_attrs["train_loss"] for t in study.trials])
+    assert losses[0] == losses[1]
