@@ -81,3 +81,20 @@ def test_bench_darts_epoch_eager_and_compiled(tmp_path):
         cwd=tmp_path,
     )
     assert "order 1 eager / compiled" in out.splitlines()[-1], out
+
+
+def test_gpu_check_runs_the_steps_named_and_keeps_their_output(tmp_path):
+    """The script a GPU session runs once, tried as its docs say: at toy sizes on the CPU."""
+    env = {**os.environ, "OMP_NUM_THREADS": "1", "CUDA_VISIBLE_DEVICES": ""}
+    env |= {"OUT": str(tmp_path / "out"), "PYTHON": sys.executable}
+    command = ["bash", str(SCRIPTS / "gpu_check.sh"), "--small", "tests", "bench_pack"]
+    done = subprocess.run(
+        command, cwd=SCRIPTS.parent, env=env, capture_output=True, text=True, timeout=600
+    )
+    assert done.returncode == 0, done.stdout[-2000:]
+    assert sorted(p.name for p in (tmp_path / "out").glob("*.txt")) == [
+        "bench_pack.txt",
+        "nvidia-smi.txt",
+        "tests.txt",
+    ]
+    assert RATIO.search((tmp_path / "out" / "bench_pack.txt").read_text())
