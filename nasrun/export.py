@@ -23,6 +23,7 @@ from nasrun.estimators.initializer import Initializer, Start
 from nasrun.report.results import write_atomic
 
 if TYPE_CHECKING:
+    from optuna.trial import FrozenTrial
     from torch import nn
 
     from nasrun.spaces import Arch, SearchSpace
@@ -42,28 +43,36 @@ def write_best_arch(
     trial = study.get_trials(deepcopy=False)[number]  # a study's trials are in number order
     if "arch" not in trial.user_attrs:
         return None
-    attrs = trial.user_attrs
-    arch = space.from_string(attrs["arch"])
     path = Path(run_dir) / BEST_ARCH
-    record = {
+    record = arch_record(path, space, study, trial, summary) | {"value": trial.value}
+    write_atomic(path, json.dumps(record, indent=2, default=str) + "\n")
+    return path
+
+
+def arch_record(
+    path: Path, space: SearchSpace, study: optuna.Study, trial: FrozenTrial, summary: dict
+) -> dict[str, Any]:
+    """What a file at ``path`` keeps of ``trial``'s architecture for ``nasrun-train`` (and a
+    reader): the space and its options, the architecture and its decisions, its counts and test
+    score, where it was found, and the command that retrains it. ``best_arch.json`` adds the
+    trial's value, a Pareto member's file its values."""
+    attrs = trial.user_attrs
+    return {
         "space": summary.get("space"),
         "space_options": summary.get("space_options", {}),
         "arch": attrs["arch"],
-        "genotype": space.to_params(arch),
+        "genotype": space.to_params(space.from_string(attrs["arch"])),
         "counts": {
             "params": attrs.get("n_params", attrs.get("params")),
             "flops": attrs.get("flops"),
         },
         "objective": summary.get("objective"),
-        "value": trial.value,
         "test_value": attrs.get("test_value"),
         "dataset": summary.get("dataset"),
         "study": study.study_name,
-        "trial": number,
+        "trial": trial.number,
         "retrain": f"nasrun-train arch={path}",
     }
-    write_atomic(path, json.dumps(record, indent=2, default=str) + "\n")
-    return path
 
 
 def read_best_arch(path: str | Path) -> dict[str, Any]:

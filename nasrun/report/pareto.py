@@ -104,26 +104,16 @@ def write_pareto_archs(
     """``<run_dir>/pareto/arch_<trial>.json`` for each trial of the Pareto set, in the form of
     ``best_arch.json`` (:mod:`nasrun.export`), so that ``nasrun-train arch=<file>`` retrains it;
     files of trials no longer on the front (a resumed run) are removed. The paths written."""
+    from nasrun.export import arch_record
+
     folder = Path(run_dir) / PARETO_DIR
     trials = study.get_trials(deepcopy=False)  # a study's trials are in number order
+    names = [o["name"] for o in summary["objective"]["objectives"]]
     written = []
     for member in summary["pareto"]:
-        attrs, path = trials[member["trial"]].user_attrs, folder / f"arch_{member['trial']}.json"
-        names = [o["name"] for o in summary["objective"]["objectives"]]
-        record = {
-            "space": summary.get("space"),
-            "space_options": summary.get("space_options", {}),
-            "arch": member["arch"],
-            "genotype": space.to_params(space.from_string(member["arch"])),
-            "counts": {"params": attrs.get("n_params"), "flops": attrs.get("flops")},
-            "objective": summary["objective"],
-            "values": {name: float(member[name]) for name in names},
-            "test_value": attrs.get("test_value"),
-            "dataset": summary.get("dataset"),
-            "study": study.study_name,
-            "trial": member["trial"],
-            "retrain": f"nasrun-train arch={path}",
-        }
+        path = folder / f"arch_{member['trial']}.json"
+        record = arch_record(path, space, study, trials[member["trial"]], summary)
+        record["values"] = {name: float(member[name]) for name in names}
         folder.mkdir(parents=True, exist_ok=True)
         write_atomic(path, json.dumps(record, indent=2, default=str) + "\n")
         written.append(path)

@@ -83,15 +83,11 @@ class OneShotSearch(Search):
             raise NasrunError("hpo: one-shot searches train one supernet; use hpo=none")
         if epochs < 1 or batch_size < 1:
             raise NasrunError("search.epochs and search.batch_size must be at least 1")
-        if order is not None and order != getattr(searcher, "order", None):
-            raise NasrunError(
-                f"search.order={order} differs from the searcher's order; set search.order only"
-            )
-        if target_ms is not None and target_ms != getattr(searcher, "target_ms", None):
-            raise NasrunError(
-                f"search.target_ms={target_ms} differs from the searcher's latency target; "
-                "set search.target_ms only"
-            )
+        for key, value in (("order", order), ("target_ms", target_ms)):  # top-level shortcuts
+            if value is not None and value != getattr(searcher, key, None):
+                raise NasrunError(
+                    f"search.{key}={value} differs from the searcher's {key}; set search.{key} only"
+                )
         self.searcher, self.epochs, self.batch_size = searcher, epochs, batch_size
         self.optimizer = optimizer or partial(
             torch.optim.SGD, lr=0.025, momentum=0.9, weight_decay=3e-4
